@@ -1,0 +1,77 @@
+/*
+ * check_cli.c — the strata CLI's entry point: version, help, unknown
+ * commands and their exit codes. Each command's own tests live with its part.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "strata.h"
+
+/* Runs `$STRATA_CLI args`, captures up to cap-1 bytes of stdout+stderr,
+ * returns the exit status. */
+static int run_cli(const char *args, char *out, size_t cap)
+{
+    const char *cli = getenv("STRATA_CLI");
+    ck_assert_ptr_nonnull(cli);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cli, args);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+START_TEST(version_matches_header)
+{
+    char want[64], out[256];
+    snprintf(want, sizeof want, "%d.%d.%d", STRATA_VERSION_MAJOR, STRATA_VERSION_MINOR,
+             STRATA_VERSION_PATCH);
+    ck_assert_str_eq(strata_version(), want);
+    ck_assert_int_eq(run_cli("--version", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, want));
+}
+END_TEST
+
+START_TEST(help_lists_commands)
+{
+    char out[4096];
+    ck_assert_int_eq(run_cli("--help", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "size"));
+    ck_assert_ptr_nonnull(strstr(out, "layout"));
+    ck_assert_ptr_nonnull(strstr(out, "compare"));
+}
+END_TEST
+
+START_TEST(unknown_command_is_usage_error)
+{
+    char out[4096];
+    ck_assert_int_eq(run_cli("frobnicate", out, sizeof out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "strata: unknown command 'frobnicate'"));
+    ck_assert_int_eq(run_cli("", out, sizeof out), 2);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("entry");
+    tcase_add_test(tc, version_matches_header);
+    tcase_add_test(tc, help_lists_commands);
+    tcase_add_test(tc, unknown_command_is_usage_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
