@@ -1,0 +1,110 @@
+# lib.sh — what every drop-in case shares: run a real program twice, once on
+# the system allocator and once with libstrata-malloc preloaded, and demand
+# the same exit status, stdout and stderr (strata's own statistics lines
+# aside), plus proof that strata's heap was really in use in the second run.
+#
+# A case script sources this file, defines `dropin_body` (the workload; it
+# runs in a fresh working directory and prefixes every program it wants under
+# test with "$DROPIN"), then calls `dropin_main "$@"`.
+#
+# Arguments of every case: LIBSTRATA_MALLOC_SO [CASE ARGS...].
+# shellcheck shell=sh
+set -u
+
+DROPIN_LIB=${1:?usage: CASE.sh path/to/libstrata-malloc.so [args...]}
+shift
+DROPIN_ARGS="$*"
+DROPIN_DIR=$(cd "$(dirname "$0")" && pwd)
+
+[ -f "$DROPIN_LIB" ] || {
+    echo "dropin: FAIL: $DROPIN_LIB does not exist" >&2
+    exit 1
+}
+DROPIN_LIB=$(cd "$(dirname "$DROPIN_LIB")" && pwd)/$(basename "$DROPIN_LIB")
+
+# Fixed locale, hash seed and time zone: the two runs must only differ in
+# their allocator.
+export LC_ALL=C TZ=UTC PYTHONHASHSEED=0
+unset MALLOC_CHECK_ MALLOC_PERTURB_ LD_PRELOAD
+
+DROPIN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-dropin.XXXXXX")
+trap 'rm -rf "$DROPIN_TMP"' EXIT INT TERM
+
+dropin_fail()
+{
+    echo "dropin: FAIL: $*" >&2
+    exit 1
+}
+
+# Lines strata itself writes to stderr (STRATA_STATS=1 summary) start with
+# "strata"; everything else on stderr belongs to the program.
+dropin_program_stderr()
+{
+    grep -v '^strata' "$1" || true
+}
+
+# dropin_run MODE: runs dropin_body in $DROPIN_TMP/MODE with DROPIN_MODE=MODE
+# and DROPIN set for it (plain: nothing; strata: the preload and
+# STRATA_STATS=1), saving out, err and status.
+dropin_run()
+{
+    mode=$1
+    DROPIN_MODE=$mode
+    dir=$DROPIN_TMP/$mode
+    mkdir -p "$dir/work"
+    if [ "$mode" = strata ]; then
+        DROPIN="env LD_PRELOAD=$DROPIN_LIB STRATA_STATS=1"
+    else
+        DROPIN="env"
+    fi
+    (cd "$dir/work" && dropin_body) >"$dir/out" 2>"$dir/err"
+    echo $? >"$dir/status"
+}
+
+# The summary STRATA_STATS=1 prints at exit proves the preloaded library
+# initialised and served allocations; demand it from at least `want`
+# processes (each program under "$DROPIN" that exits normally prints one).
+dropin_check_active()
+{
+    want=$1
+    err=$DROPIN_TMP/strata/err
+    got=$(grep -c '^strata.*stats' "$err" || true)
+    [ "$got" -ge "$want" ] ||
+        dropin_fail "strata was not active: $got statistics summaries on stderr, want >= $want" \
+            "(is STRATA_STATS=1 honoured?); stderr was:
+$(head -n 20 "$err")"
+    echo "dropin: strata active: $got statistics summaries"
+}
+
+dropin_compare()
+{
+    p=$DROPIN_TMP/plain
+    s=$DROPIN_TMP/strata
+    [ "$(cat "$p/status")" = 0 ] ||
+        dropin_fail "the workload itself failed without strata (status $(cat "$p/status")):" \
+            "$(tail -n 20 "$p/err")"
+    [ "$(cat "$p/status")" = "$(cat "$s/status")" ] ||
+        dropin_fail "exit status differs: plain $(cat "$p/status"), strata $(cat "$s/status");" \
+            "strata stderr: $(tail -n 20 "$s/err")"
+    cmp -s "$p/out" "$s/out" || {
+        diff "$p/out" "$s/out" | head -n 40 >&2
+        dropin_fail "stdout differs (diff above: < plain, > strata)"
+    }
+    dropin_program_stderr "$p/err" >"$p/err.prog"
+    dropin_program_stderr "$s/err" >"$s/err.prog"
+    cmp -s "$p/err.prog" "$s/err.prog" || {
+        diff "$p/err.prog" "$s/err.prog" | head -n 40 >&2
+        dropin_fail "stderr differs (diff above: < plain, > strata)"
+    }
+    echo "dropin: same status, $(wc -c <"$p/out") bytes of identical stdout"
+}
+
+# dropin_main MIN_ACTIVE: the whole case.
+dropin_main()
+{
+    dropin_run plain
+    dropin_run strata
+    dropin_compare
+    dropin_check_active "${1:-1}"
+    echo "dropin: PASS"
+}
