@@ -212,25 +212,460 @@ STRATA_API const strata_elf_section_t *strata_elf_section(const strata_elf_t *el
 STRATA_API size_t strata_elf_segment_count(const strata_elf_t *elf);
 STRATA_API const strata_elf_segment_t *strata_elf_segment(const strata_elf_t *elf, size_t i);
 
+/* The ELF header, with extended numbering resolved (shnum, shstrndx and
+ * phnum taken from section 0 when the header says so). */
+typedef struct strata_elf_header {
+    uint8_t elf_class;   /* 1 = ELFCLASS32, 2 = ELFCLASS64 */
+    uint8_t data;        /* 1 = ELFDATA2LSB, 2 = ELFDATA2MSB */
+    uint8_t ident_version; /* e_ident[EI_VERSION] */
+    uint8_t osabi;       /* e_ident[EI_OSABI] */
+    uint8_t abiversion;  /* e_ident[EI_ABIVERSION] */
+    uint16_t type;       /* e_type */
+    uint16_t machine;    /* e_machine */
+    uint32_t version;    /* e_version */
+    uint64_t entry;      /* e_entry */
+    uint64_t phoff;      /* e_phoff */
+    uint64_t shoff;      /* e_shoff */
+    uint32_t flags;      /* e_flags */
+    uint16_t ehsize;     /* e_ehsize */
+    uint16_t phentsize;  /* e_phentsize */
+    uint16_t shentsize;  /* e_shentsize */
+    uint16_t raw_phnum;  /* e_phnum as stored (PN_XNUM = 0xffff: see section 0) */
+    uint16_t raw_shnum;  /* e_shnum as stored (0 with shoff != 0: see section 0) */
+    uint16_t raw_shstrndx; /* e_shstrndx as stored (SHN_XINDEX: see section 0) */
+    uint32_t phnum;      /* program headers actually present */
+    uint32_t shnum;      /* section headers actually present */
+    uint32_t shstrndx;   /* index of the section-name table, 0 if none */
+} strata_elf_header_t;
+STRATA_API const strata_elf_header_t *strata_elf_header(const strata_elf_t *elf);
+
+/* Names from tables (never NULL; unknown values as "<unknown: 0x..>" in
+ * the caller's buf of at least 32 bytes). */
+STRATA_API const char *strata_elf_type_name(unsigned e_type, char *buf, size_t len);
+STRATA_API const char *strata_elf_machine_name(unsigned e_machine, char *buf, size_t len);
+STRATA_API const char *strata_elf_segment_type_name(unsigned p_type, char *buf, size_t len);
+STRATA_API const char *strata_elf_section_type_name(unsigned sh_type, char *buf, size_t len);
+
+/* The bytes of section i / segment i inside the file. 0, -ERANGE (index out
+ * of range), -ENODATA (SHT_NOBITS or no file bytes) or -EINVAL (the range
+ * lies outside the file). */
+STRATA_API int strata_elf_section_data(const strata_elf_t *elf, size_t i, const void **data,
+                                       size_t *len);
+STRATA_API int strata_elf_segment_data(const strata_elf_t *elf, size_t i, const void **data,
+                                       size_t *len);
+
+/* Whether section sec lies in segment seg, by readelf -l's rule (the
+ * section→segment map): by file offset for sections with contents, by
+ * address for SHT_NOBITS, TLS sections only in PT_TLS/PT_GNU_RELRO/PT_LOAD,
+ * empty sections only strictly inside. 1, 0, or -ERANGE. */
+STRATA_API int strata_elf_section_in_segment(const strata_elf_t *elf, size_t sec, size_t seg);
+
+/* The program interpreter (PT_INTERP), or NULL when there is none or it is
+ * not a NUL-terminated string inside the file. */
+STRATA_API const char *strata_elf_interp(const strata_elf_t *elf);
+
+/* One note of a SHT_NOTE section or PT_NOTE segment. */
+typedef struct strata_elf_note {
+    const char *name;   /* owner, NUL-terminated ("" when namesz == 0) */
+    uint32_t type;      /* n_type */
+    const void *desc;   /* descsz bytes inside the file */
+    uint32_t descsz;    /* n_descsz */
+    uint64_t offset;    /* file offset of the note header */
+} strata_elf_note_t;
+/* Calls fn for every note of every PT_NOTE segment (or, when there are no
+ * program headers, every SHT_NOTE section) until fn returns non-zero, which
+ * is then returned. 0 when all were visited, -EINVAL (err filled) on a
+ * malformed note. err may be NULL. */
+STRATA_API int strata_elf_notes(const strata_elf_t *elf,
+                                int (*fn)(const strata_elf_note_t *note, void *arg), void *arg,
+                                strata_err_t *err);
+/* The NT_GNU_BUILD_ID bytes: 0 with *id and *len set, -ENOENT when absent. */
+STRATA_API int strata_elf_build_id(const strata_elf_t *elf, const uint8_t **id, size_t *len);
+
+/* ---- sizes, by binutils' size rules --------------------------------------
+ * A "size section" is a section as binutils' BFD sees it: the section
+ * headers BFD turns into sections (not the null section, .symtab, its
+ * string table or .shstrtab, nor relocations attached to a section of a
+ * relocatable file), in BFD's order; for a core file, the pseudo-sections
+ * made from program headers (loadN, or loadNa + loadNb when p_memsz >
+ * p_filesz, noteN, ...) and from notes (.reg, .reg/PID, .auxv, ...). */
+#define STRATA_ELF_SZ_ALLOC 0x1u    /* SEC_ALLOC: occupies memory at run time */
+#define STRATA_ELF_SZ_CONTENTS 0x2u /* SEC_HAS_CONTENTS: has bytes in the file */
+#define STRATA_ELF_SZ_CODE 0x4u     /* SEC_CODE */
+#define STRATA_ELF_SZ_READONLY 0x8u /* SEC_READONLY */
+#define STRATA_ELF_SZ_OTHER 0x10u   /* some other BFD flag (non-zero flags) */
+typedef struct strata_elf_size_section {
+    const char *name; /* valid while the handle is open */
+    uint64_t size;    /* bytes (sh_size; the compressed size for SHF_COMPRESSED) */
+    uint64_t addr;    /* vma */
+    unsigned flags;   /* STRATA_ELF_SZ_*; 0 = BFD would show no flags */
+} strata_elf_size_section_t;
+/* Visits the size sections in order; stops when fn returns non-zero and
+ * returns that value. 0 when all were visited; -ENOEXEC when binutils would
+ * not recognise the file as an object or core (err says why). */
+STRATA_API int strata_elf_size_sections(const strata_elf_t *elf,
+                                        int (*fn)(const strata_elf_size_section_t *s, void *arg),
+                                        void *arg, strata_err_t *err);
+
+enum strata_elf_size_rule {
+    STRATA_ELF_SIZE_BERKELEY = 0, /* text = code or read-only */
+    STRATA_ELF_SIZE_GNU = 1,      /* text = code; read-only data counts as data */
+};
+typedef struct strata_elf_sizes {
+    uint64_t text, data, bss; /* sums over SEC_ALLOC size sections */
+} strata_elf_sizes_t;
+/* Berkeley/GNU totals: non-ALLOC skipped; text = CODE (or READONLY, Berkeley);
+ * data = has contents; else bss. 0 or -ENOEXEC (as above). */
+STRATA_API int strata_elf_sizes(const strata_elf_t *elf, enum strata_elf_size_rule rule,
+                                strata_elf_sizes_t *out, strata_err_t *err);
+/* For a core file: 1 and *cmd the command it was invoked as (from
+ * NT_PRPSINFO; *cmd NULL when unknown); 0 when the file is not a core. */
+STRATA_API int strata_elf_core_command(const strata_elf_t *elf, const char **cmd);
+
+/* ---- ar archives ------------------------------------------------------ */
+typedef struct strata_ar strata_ar_t; /* an opened ar archive (opaque) */
+typedef struct strata_ar_member {
+    const char *name;  /* member name (long names resolved); for a thin
+                          archive, the path relative to the archive's dir */
+    uint64_t offset;   /* offset of the member header in the archive */
+    const void *data;  /* member bytes (NULL for a thin archive) */
+    uint64_t size;     /* member bytes */
+} strata_ar_member_t;
+/* 1 when buf starts with an ar magic ("!<arch>\n" or "!<thin>\n"), else 0. */
+STRATA_API int strata_ar_is_archive(const void *buf, size_t len);
+/* Open an archive (the buffer must outlive the handle). 0, -ENOEXEC (not an
+ * archive), -EINVAL (malformed: err says what and where), -ENOMEM. */
+STRATA_API int strata_ar_open_mem(const void *buf, size_t len, strata_ar_t **out,
+                                  strata_err_t *err);
+STRATA_API void strata_ar_close(strata_ar_t *ar);
+/* 1 for a thin archive (members are files named relative to the archive). */
+STRATA_API int strata_ar_is_thin(const strata_ar_t *ar);
+/* The next real member (symbol and name tables skipped): 1 with *m filled,
+ * 0 at the end, -EINVAL on a malformed header (err filled). */
+STRATA_API int strata_ar_next(strata_ar_t *ar, strata_ar_member_t *m, strata_err_t *err);
+
 /* STRATA-LAYOUT-ELF-END */
 
 /* STRATA-LAYOUT-PROC-BEGIN (owned by the layout process reader) */
+
+/* A layout: the mappings of a live process (read from /proc/PID/smaps,
+ * smaps_rollup, stat, limits and task/TID/syscall), or the mappings an ELF file would
+ * get when loaded, each attributed to what it holds. Opaque; read it
+ * through the accessors below. Everything it returns lives until
+ * strata_layout_close(). */
+typedef struct strata_layout strata_layout_t;
+
+/* smaps figures of one mapping, or the smaps_rollup totals, in BYTES (the
+ * kernel prints kB; multiplied by 1024). A field the kernel did not print
+ * stays 0 (thp_eligible: -1). Pss_Anon/File/Shmem appear only in the
+ * rollup. Any field, known or not, by its kernel name: strata_layout_field(). */
+typedef struct strata_smaps {
+    uint64_t size, kernel_page_size, mmu_page_size;
+    uint64_t rss, pss, pss_dirty, pss_anon, pss_file, pss_shmem;
+    uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+    uint64_t referenced, anonymous, ksm, lazy_free, anon_huge_pages;
+    uint64_t shmem_pmd_mapped, file_pmd_mapped, shared_hugetlb, private_hugetlb;
+    uint64_t swap, swap_pss, locked;
+    int64_t thp_eligible; /* 0 or 1 as printed; -1 when absent */
+    uint32_t present;     /* bit i set: the i-th field above was printed */
+} strata_smaps_t;
+
+/* One smaps line the reader has no named field for, kept as printed. */
+typedef struct strata_field {
+    const char *name; /* e.g. "ProtectionKey" */
+    uint64_t value;   /* bytes when the kernel printed "kB", else the number */
+} strata_field_t;
+
+/* What a mapping holds (attribution). */
+enum strata_map_kind {
+    STRATA_MAP_OTHER = 0,    /* nothing more specific is known */
+    STRATA_MAP_TEXT,         /* an ELF object's executable PT_LOAD */
+    STRATA_MAP_RODATA,       /* a read-only PT_LOAD */
+    STRATA_MAP_RELRO,        /* writable PT_LOAD part made read-only after relocation */
+    STRATA_MAP_DATA,         /* a writable PT_LOAD's file-backed pages */
+    STRATA_MAP_BSS,          /* anonymous zero-fill tail of a PT_LOAD (memsz > filesz) */
+    STRATA_MAP_GAP,          /* between an object's segments (reserved, PROT_NONE) */
+    STRATA_MAP_FILE,         /* a mapped file that is not an attributed ELF segment */
+    STRATA_MAP_HEAP,         /* the program break: [start_brk, brk) */
+    STRATA_MAP_STACK,        /* the main thread's stack */
+    STRATA_MAP_THREAD_STACK, /* another thread's stack */
+    STRATA_MAP_GUARD,        /* PROT_NONE guard page(s) below a thread stack */
+    STRATA_MAP_VDSO,         /* [vdso] */
+    STRATA_MAP_VVAR,         /* [vvar], [vvar_vclock] */
+    STRATA_MAP_VSYSCALL,     /* [vsyscall] */
+    STRATA_MAP_ANON,         /* private anonymous mmap */
+    STRATA_MAP_SHM,          /* shared memory: SysV, /dev/shm, shared anonymous */
+    STRATA_MAP_MEMFD,        /* a memfd_create() file */
+    STRATA_MAP_KIND_COUNT
+};
+
+/* How a thread stack was recognised (strata_layout_map_t.how). */
+enum strata_map_how {
+    STRATA_HOW_NONE = 0,
+    STRATA_HOW_SP = 1,        /* holds the thread's stack pointer (task/TID/syscall) */
+    STRATA_HOW_HEURISTIC = 2, /* rw anonymous mapping right above a PROT_NONE guard,
+                                 sized like a thread stack; sp was not readable */
+};
+
+/* One mapping, as the kernel printed it, plus its attribution. */
+typedef struct strata_layout_map {
+    uint64_t start, end;  /* [start, end), start < end */
+    char perms[8];        /* "r-xp" as printed, NUL-terminated */
+    uint64_t offset;      /* file offset of start */
+    uint32_t dev_major, dev_minor;
+    uint64_t inode;       /* 0: anonymous */
+    const char *name;     /* pathname column as printed; "" when none */
+    strata_smaps_t smaps; /* all zero for a file layout */
+    const char *vmflags;  /* "rd wr mr mw me ac" as printed; "" when absent */
+    const strata_field_t *extra; /* smaps fields without a named member */
+    size_t nextra;
+    /* attribution */
+    unsigned kind;        /* enum strata_map_kind */
+    const char *object;   /* ELF object (path) of TEXT..GAP; NULL otherwise */
+    int seg_first, seg_last; /* program header indices of the PT_LOADs it holds; -1 */
+    uint64_t load_bias;   /* object's load bias (address - p_vaddr) */
+    const char *sections; /* space-separated SHF_ALLOC sections it holds; "" */
+    uint64_t bss_bytes;   /* bytes of it that are zero-fill bss (beyond p_filesz) */
+    int tid;              /* STACK/THREAD_STACK/GUARD: the owning thread; 0 unknown */
+    unsigned how;         /* enum strata_map_how for THREAD_STACK */
+    unsigned strata_kind; /* enum strata_region_kind overlapping it most; 0 none */
+    uint64_t strata_bytes; /* bytes of it inside strata's registered regions */
+} strata_layout_map_t;
+
+/* Process-wide facts. Addresses from /proc/PID/stat fields 26-28 and 45-51. */
+typedef struct strata_layout_info {
+    pid_t pid;            /* 0 for a file layout */
+    char comm[64];        /* stat field 2 without the parentheses */
+    char state;           /* stat field 3 */
+    unsigned long long start_time; /* stat field 22 (detects pid reuse) */
+    uint64_t start_code, end_code, start_stack; /* fields 26, 27, 28 */
+    uint64_t start_data, end_data, start_brk;   /* fields 45, 46, 47 */
+    uint64_t arg_start, arg_end, env_start, env_end; /* fields 48-51 */
+    uint64_t brk;         /* current break: sbrk(0) for the calling process, else
+                             the page-rounded end of the heap mapping */
+    int brk_exact;        /* 1 when brk is exact (calling process) */
+    uint64_t stack_limit, stack_limit_max; /* RLIMIT_STACK; UINT64_MAX unlimited */
+    const char *exe;      /* executable (or the file); "" when unreadable */
+    uint64_t exe_bias;    /* the executable's load bias */
+    int dynamic;          /* 1: the executable has PT_INTERP */
+    int mmap_down;        /* 1: mmap area grows down (default top-down layout) */
+    int threads;          /* threads found in task/ */
+    int registry;         /* strata regions: count found, or -errno why unreadable */
+    int rollup_exact;     /* 1: the mappings' sums equal smaps_rollup (same moment) */
+    uint64_t page_size;
+} strata_layout_info_t;
+
+/* The classic picture: rows text, data, bss, heap, mmap, stack. */
+enum strata_layout_row_id {
+    STRATA_ROW_TEXT, STRATA_ROW_DATA, STRATA_ROW_BSS,
+    STRATA_ROW_HEAP, STRATA_ROW_MMAP, STRATA_ROW_STACK, STRATA_ROW_COUNT
+};
+typedef struct strata_layout_row {
+    const char *name;  /* "text", "data", ... */
+    uint64_t start, end; /* address range; start == end when absent */
+    uint64_t size;     /* bytes (mmap: sum of its mappings, not the span) */
+    uint64_t rss;      /* bytes resident in the mappings attributed to it */
+    int grows;         /* +1 up, -1 down, 0 fixed size */
+    int dynamic;       /* 0: fixed at exec (static); 1: changes at run time */
+} strata_layout_row_t;
+
+/* A thread of the process and its stack pointer. */
+typedef struct strata_layout_thread {
+    pid_t tid;
+    uint64_t sp;  /* 0 when not readable (thread running, or no ptrace access) */
+    long map;     /* index of the mapping holding sp (or found by heuristic); -1 */
+} strata_layout_thread_t;
+
+/* Reads the layout of process pid (0: the calling process). Every figure
+ * comes from one pass over smaps; sums are checked against smaps_rollup
+ * and re-read a few times when the process changed in between.
+ * 0 or -errno, with err (may be NULL) saying what failed in words:
+ * -ESRCH no such process, or it exited (or became a zombie) while being
+ * read; -EACCES/-EPERM no ptrace read access ("permission denied reading
+ * /proc/PID/smaps (need ptrace access: same user or CAP_SYS_PTRACE)");
+ * -ENODATA a kernel thread or zombie (no address space); -ENOMEM; -EIO /
+ * -EINVAL unparsable /proc text. A partial result is never returned. */
+STRATA_API STRATA_NODISCARD int strata_layout_pid(pid_t pid, strata_layout_t **out,
+                                                  strata_err_t *err);
+/* The layout an ELF file would get when loaded: one entry per page run
+ * (file-backed pages, the bss tail, gaps, the RELRO part), addresses
+ * relative to load bias 0 for ET_DYN. Errors as strata_elf_open(). */
+STRATA_API STRATA_NODISCARD int strata_layout_file(const char *path, strata_layout_t **out,
+                                                   strata_err_t *err);
+STRATA_API void strata_layout_close(strata_layout_t *lay);
+
+STRATA_API const strata_layout_info_t *strata_layout_info(const strata_layout_t *lay);
+STRATA_API size_t strata_layout_map_count(const strata_layout_t *lay);
+/* NULL when i is out of range. */
+STRATA_API const strata_layout_map_t *strata_layout_map(const strata_layout_t *lay, size_t i);
+/* smaps_rollup as printed by the kernel; NULL for a file layout. */
+STRATA_API const strata_smaps_t *strata_layout_rollup(const strata_layout_t *lay);
+/* Row `id` of the classic table into out. 0, or -EINVAL for a bad id. */
+STRATA_API int strata_layout_row(const strata_layout_t *lay, unsigned id, strata_layout_row_t *out);
+STRATA_API size_t strata_layout_thread_count(const strata_layout_t *lay);
+STRATA_API const strata_layout_thread_t *strata_layout_thread(const strata_layout_t *lay, size_t i);
+/* The strata regions found in the process (registry or beacon). */
+STRATA_API size_t strata_layout_region_count(const strata_layout_t *lay);
+STRATA_API const strata_region_t *strata_layout_region(const strata_layout_t *lay, size_t i);
+/* A mapping's smaps field by its kernel name ("Rss", "THPeligible", or an
+ * unknown one). 0, or -ENOENT when the kernel did not print it. */
+STRATA_API int strata_layout_field(const strata_layout_map_t *m, const char *name,
+                                   uint64_t *value);
+/* "text", "rodata", ..., "memfd"; "?" for an unknown kind. Never NULL. */
+STRATA_API const char *strata_layout_kind_name(unsigned kind);
+
 /* STRATA-LAYOUT-PROC-END */
 
 /* ======================================================================= *
  * cow — userfaultfd copy-on-write buffers
  * ======================================================================= */
 /* STRATA-COW-BEGIN (owned by the cow part) */
+/*
+ * A cow buffer is an anonymous mapping whose point-in-time snapshots are kept
+ * by userfaultfd write-protection: a snapshot write-protects the pages
+ * written since the previous one (and holds every write fault until that
+ * arm is complete, so the cut is consistent); the first write to a page
+ * after a snapshot copies that page once into a page store, and that one
+ * copy serves every snapshot that needs that version. Pages never written
+ * are never copied. Errors: every int function returns 0 or -errno.
+ *
+ * Needs a userfaultfd with write-protect (Linux >= 5.7 for anonymous memory),
+ * opened from /dev/userfaultfd or the userfaultfd(2) syscall. Without one,
+ * strata_cow_create returns -EPERM/-ENOSYS/-EOPNOTSUPP and strata_cow_probe()
+ * says why and how to enable it.
+ *
+ * Traps (see README): the buffer is MADV_DONTFORK (a forked child does not
+ * inherit it: touching it there faults with SIGSEGV instead of silently
+ * writing an unprotected copy; cow calls in a child return -ECHILD) and
+ * MADV_NOHUGEPAGE (a 2 MiB page would be split on the first 4 KiB write and
+ * later arms of split ranges cost ~70x). MADV_DONTNEED on the buffer drops
+ * pages that outstanding snapshots still read from the buffer: use
+ * strata_cow_discard, which saves them first.
+ */
 typedef struct strata_cow strata_cow_t;           /* a buffer */
 typedef struct strata_cow_snap strata_cow_snap_t; /* a snapshot of it */
 
-STRATA_API int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out);
+/* Flags of strata_cow_create. */
+enum strata_cow_flags {
+    /* When write faults come in ascending page order, resolve up to 16
+     * pages per fault (saving each first): ~1 us/page for sequential
+     * writers instead of one fault round trip per page, at the price of
+     * copying up to 15 pages past the end of a sequential run that may
+     * never be written. Off by default: only written pages are copied. */
+    STRATA_COW_SEQUENTIAL = 1u << 0,
+    /* Accept a UFFD_USER_MODE_ONLY descriptor when that is all the process
+     * may open. With it the kernel's own writes into a write-protected page
+     * (read(2), recv(2) into the buffer) fail with EFAULT instead of being
+     * trapped; never used unless asked for. */
+    STRATA_COW_ALLOW_USER_MODE_ONLY = 1u << 1,
+};
+
+/* What the running kernel and this process's privileges allow. */
+typedef struct strata_cow_probe {
+    int code;            /* 0 if strata_cow_create can work, else its -errno */
+    char source[40];     /* "/dev/userfaultfd", "userfaultfd(2)", ... or "none" */
+    uint64_t features;   /* UFFD_FEATURE_* bits the kernel offers */
+    uint64_t ioctls;     /* 1 << _UFFDIO_* the API handshake offers */
+    int write_protect;   /* anonymous write-protect (UFFD_FEATURE_PAGEFAULT_FLAG_WP) */
+    int wp_unpopulated;  /* UFFD_FEATURE_WP_UNPOPULATED: no need to populate first */
+    int wp_async;        /* UFFD_FEATURE_WP_ASYNC (reported, not used) */
+    int missing_shmem;   /* UFFD_FEATURE_MISSING_SHMEM: snapshot sharing works */
+    int minor_shmem;     /* UFFD_FEATURE_MINOR_SHMEM (reported, not used) */
+    int move;            /* UFFD_FEATURE_MOVE / UFFDIO_MOVE (reported, not used) */
+    int user_mode_only;  /* only a UFFD_USER_MODE_ONLY descriptor was available */
+    char msg[320];       /* one line: what works, or why not and how to enable it */
+} strata_cow_probe_t;
+
+/* Probes userfaultfd the way strata_cow_create would. Returns out->code
+ * (0 or -errno); out->msg always says what was found. */
+STRATA_API int strata_cow_probe(strata_cow_probe_t *out) STRATA_NONNULL(1);
+
+/* Creates a buffer of size bytes (rounded up to whole pages), zero-filled.
+ * 0, -EINVAL (size 0, unknown flag), -EOVERFLOW (size cannot be rounded
+ * to pages), -ENOMEM, or the probe's code (-EPERM, -ENOSYS, -EOPNOTSUPP:
+ * call strata_cow_probe for the reason). */
+STRATA_API STRATA_NODISCARD int strata_cow_create(size_t size, unsigned flags,
+                                                  strata_cow_t **out);
+/* The live buffer: page-aligned, writable, strata_cow_size bytes. */
 STRATA_API void *strata_cow_data(strata_cow_t *cow);
 STRATA_API size_t strata_cow_size(const strata_cow_t *cow);
-STRATA_API int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out);
+/* Takes a snapshot: the content of the whole buffer at the moment the call
+ * returns, whatever writers do afterwards. Only pages written since the
+ * previous snapshot are re-protected. 0, -ENOMEM, -EBADF (not a live
+ * buffer), -ECHILD (called in a forked child), or the -errno of the ioctl. */
+STRATA_API STRATA_NODISCARD int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out);
+/* Copies len bytes at off of the snapshot into dst. 0, -EINVAL (range
+ * outside the snapshot), -EBADF (released snapshot, see below), -ECHILD. */
 STRATA_API int strata_cow_snap_read(strata_cow_snap_t *snap, size_t off, void *dst, size_t len);
+/* Releases a snapshot: frees the page copies no other snapshot needs,
+ * unmaps its strata_cow_snap_map view, completes then closes its shares.
+ * A released handle must not be used again: strata calls given one return
+ * -EBADF while its memory has not been reused (best-effort detection), and
+ * strata_cow_snap_release aborts with a message. NULL is ignored. */
 STRATA_API void strata_cow_snap_release(strata_cow_snap_t *snap);
+/* Destroys the buffer. Outstanding snapshots are released first (their
+ * handles become invalid, as after strata_cow_snap_release); pages already
+ * moved into a share's memfd stay readable by the receiver, and every
+ * share is completed before it is closed. NULL is ignored. */
 STRATA_API void strata_cow_destroy(strata_cow_t *cow);
+
+/* Size in bytes of the snapshot (the buffer's size); 0 for a bad handle. */
+STRATA_API size_t strata_cow_snap_size(const strata_cow_snap_t *snap);
+/* A read-only mapping of the whole snapshot, filled on demand (userfaultfd
+ * MISSING faults resolved with UFFDIO_COPY from the snapshot's pages); the
+ * same address on every call; unmapped by strata_cow_snap_release.
+ * 0, -ENOMEM, -EBADF, -ECHILD, or the -errno of the ioctl. */
+STRATA_API int strata_cow_snap_map(strata_cow_snap_t *snap, const void **addr);
+/* Writes the snapshot's raw bytes (strata_cow_snap_size of them, offset 0
+ * first) to fd at its current position, while writers keep writing: pages
+ * the snapshot still shares with the buffer are written straight from the
+ * buffer (writev, no user-space copy), saved pages from the store. Writer
+ * faults wait at most for one 256 KiB chunk to be written. fd may be a file,
+ * pipe or socket. 0 or the -errno of writev (-EPIPE: MSG_NOSIGNAL not used,
+ * ignore SIGPIPE for sockets). */
+STRATA_API int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd);
+/* Shares the snapshot with another process: *fd is one end of a Unix
+ * SOCK_SEQPACKET socket pair to pass over SCM_RIGHTS (close it once sent);
+ * the receiver calls strata_cow_snap_map_fd on it. The receiver's mapping
+ * is a sealed memfd (F_SEAL_FUTURE_WRITE, SHRINK, GROW) filled on demand:
+ * each page moves at most once, only when the receiver reads it (its
+ * userfaultfd is handed to this process, which answers its faults). The
+ * share stays served until the snapshot is released; release first
+ * completes the memfd so the receiver keeps a full copy. Needs
+ * UFFD_FEATURE_MISSING_SHMEM and userfaultfd access in the receiver.
+ * 0, -ENOMEM, -EBADF, -ECHILD, -EMFILE, or the -errno of memfd/socketpair. */
+STRATA_API int strata_cow_snap_share(strata_cow_snap_t *snap, int *fd);
+/* Receiver side of strata_cow_snap_share: maps the snapshot read-only,
+ * *addr and *len (the snapshot's size). Unmap with munmap(*addr, *len) or
+ * strata_cow_snap_unmap. The fd is not closed. 0, -EPROTO (not a strata
+ * share), -EPERM/-ENOSYS (no userfaultfd here), or the -errno of a call. */
+STRATA_API int strata_cow_snap_map_fd(int fd, const void **addr, size_t *len);
+STRATA_API int strata_cow_snap_unmap(const void *addr, size_t len);
+
+/* Drops [off, off+len) of the buffer to zero pages like MADV_DONTNEED,
+ * first saving the pages outstanding snapshots still need (a bare
+ * MADV_DONTNEED would silently drop them from those snapshots too).
+ * off and len must be page-aligned. 0, -EINVAL, -ENOMEM, -EBADF. */
+STRATA_API int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len);
+
+/* Counters of a buffer. */
+typedef struct strata_cow_stats {
+    uint64_t size;           /* buffer bytes (whole pages) */
+    uint64_t page_size;      /* bytes per page */
+    uint64_t snapshots_live; /* snapshots taken and not released */
+    uint64_t snapshots_taken; /* since create */
+    uint64_t write_faults;   /* write-protect faults handled */
+    uint64_t pages_copied;   /* page copies made into the store, ever */
+    uint64_t pages_unprotected; /* pages un-protected after a write, ever */
+    uint64_t store_pages;    /* page copies held now */
+    uint64_t store_bytes;    /* bytes mapped for the store now (chunks) */
+    uint64_t metadata_bytes; /* per-page tables, versions, snapshot records */
+    uint64_t last_arm_pages; /* pages re-protected by the last snapshot */
+    uint64_t last_arm_ns;    /* time the last snapshot held writers */
+    uint64_t view_pages_moved; /* pages delivered to maps and shares, ever */
+} strata_cow_stats_t;
+/* 0 or -EBADF. */
+STRATA_API int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out);
 /* STRATA-COW-END */
 
 #ifdef __cplusplus

@@ -9,9 +9,113 @@
 #include "types.h"
 
 /* LAYOUT-ELF-INTERNAL-BEGIN */
+#include <stdbool.h>
+
+/* Range check that cannot overflow: [off, off+len) lies inside size. */
+static inline bool elf_in_range(uint64_t size, uint64_t off, uint64_t len)
+{
+    return off <= size && len <= size - off;
+}
+
+/* THE accessor: every field of a file is read through here. Reads width
+ * (1, 2, 4 or 8) bytes at off in the image's byte order into *out; false
+ * (and *out = 0) when the bytes are not all inside the image. */
+static inline bool elf_get(const elf_image_t *img, uint64_t off, unsigned width, uint64_t *out)
+{
+    *out = 0;
+    if (!elf_in_range(img->size, off, width))
+        return false;
+    const uint8_t *p = img->data + off;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < width; i++)
+        v |= (uint64_t)p[img->big_endian ? i : width - 1 - i] << (8 * (width - 1 - i));
+    *out = v;
+    return true;
+}
+
+/* A field of a record at base, by the class-specific layout table. */
+static inline uint64_t elf_field(const elf_image_t *img, uint64_t base, const elf_field_t *f)
+{
+    uint64_t v;
+    return elf_get(img, base + f->off, f->width, &v) ? v : 0;
+}
+
+/* elf_error.c — fills a strata_err_t (err may be NULL); returns code. */
+int elf_fail(strata_err_t *err, int code, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* elf_map.c — the ELF side's system calls: the whole file, read-only.
+ * 0 or -errno; *map or *copy says which of munmap/free releases it. */
+int elf_map_fd(int fd, const void **data, uint64_t *size, void **map, size_t *map_len,
+               void **copy);
+int elf_map_path(const char *path, const void **data, uint64_t *size, void **map,
+                 size_t *map_len, void **copy);
+void elf_unmap(void *map, size_t map_len);
+
+/* elf_header.c — decode and validate the ELF header. */
+int elf_parse_header(elf_image_t *img, strata_elf_header_t *h, strata_err_t *err);
+
+/* elf_sections.c — section headers and their names. */
+int elf_parse_sections(strata_elf_t *elf, strata_err_t *err);
+
+/* elf_segments.c — program headers. */
+int elf_parse_segments(strata_elf_t *elf, strata_err_t *err);
+
+/* elf_core.c — BFD's pseudo-sections of a core file. */
+int elf_core_build(strata_elf_t *elf, strata_err_t *err);
+
+/* size_bfd.c — which of the file's sections BFD shows (for `size`). */
+int elf_size_check_bfd(const strata_elf_t *elf, strata_err_t *err);
 /* LAYOUT-ELF-INTERNAL-END */
 
 /* LAYOUT-PROC-INTERNAL-BEGIN */
+/* proc_layout.c — the layout object: growth, string pool, errors */
+struct strata_layout *proc_layout_new(void);
+strata_layout_map_t *proc_layout_add_map(struct strata_layout *lay);
+const char *proc_pool_strdup(struct strata_layout *lay, const char *s, size_t len);
+void *proc_pool_alloc(struct strata_layout *lay, size_t len);
+int proc_fail(strata_err_t *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* proc_parse.c — /proc text parsers (hostile input: bounded, never trusting) */
+int proc_parse_maps_line(const char *line, size_t len, struct proc_maps_line *out);
+int proc_parse_smaps(struct strata_layout *lay, const char *text, size_t len,
+                     strata_err_t *err);
+int proc_parse_rollup(const char *text, size_t len, strata_smaps_t *out);
+int proc_parse_stat(const char *text, size_t len, struct proc_stat *out);
+int proc_parse_limits_stack(const char *text, size_t len, uint64_t *soft, uint64_t *hard);
+int proc_parse_syscall_sp(const char *text, size_t len, uint64_t *sp);
+int proc_smaps_lookup(const strata_smaps_t *s, const char *name, uint64_t *value);
+
+/* proc_sys.c — every system call of the process reader */
+int proc_sys_read_file(const char *path, char **text, size_t *len);
+int proc_sys_pread_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+int proc_sys_readlink(const char *path, char *buf, size_t cap);
+int proc_sys_tids(pid_t pid, pid_t **tids, size_t *n);
+uint64_t proc_sys_page_size(void);
+uint64_t proc_sys_self_brk(void);
+pid_t proc_sys_getpid(void);
+pid_t proc_sys_gettid(void);
+int proc_sys_open_mapped(pid_t pid, const strata_layout_map_t *m);
+void proc_sys_close(int fd);
+int proc_sys_legacy_va_layout(pid_t pid, int stack_unlimited);
+
+/* proc_read.c — reading a live process */
+int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t *err);
+
+/* attr_elf.c — ELF objects: load bias, segments, sections, bss */
+void attr_elf_objects(struct strata_layout *lay, pid_t pid);
+int attr_elf_file(struct strata_layout *lay, const char *path, strata_err_t *err);
+
+/* attr_kind.c — heap, stacks, vdso, anonymous, shared memory, memfd */
+void attr_kinds(struct strata_layout *lay);
+void attr_thread_stacks(struct strata_layout *lay);
+
+/* attr_strata.c — strata's own regions (registry, or beacon via /proc/PID/mem) */
+void attr_strata_regions(struct strata_layout *lay, pid_t pid, bool self);
+
+/* proc_summary.c — the classic text/data/bss/heap/mmap/stack rows */
+void proc_summary(struct strata_layout *lay);
 /* LAYOUT-PROC-INTERNAL-END */
 
 #endif
