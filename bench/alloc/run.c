@@ -1,0 +1,303 @@
+/*
+ * run.c — the allocator benchmark runner: runs every workload under every
+ * allocator (LD_PRELOAD), interleaved (A B C A B C ...) for several rounds,
+ * measures each run with wait4 (wall time, peak RSS, minor page faults) and
+ * prints medians with ratios to a baseline allocator as a Markdown table.
+ * With STRATA_BENCH_CSV=path it also appends one CSV line per measurement:
+ * alloc,workload,impl,metric,unit,median,min,max.
+ *
+ * Usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-t TIMEOUT_S]
+ *                        -a NAME=LIB ... -w NAME=COMMAND ...
+ *   LIB empty means "no preload" (the system allocator). COMMAND is split at
+ *   spaces; leading VAR=VALUE words are set in the workload's environment,
+ *   and a "<FILE" word becomes its standard input.
+ * Exit status: 0, 1 when some run failed (its cell says FAILED), 2 usage.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_IMPLS = 16, MAX_WORKLOADS = 64, MAX_ROUNDS = 101, MAX_WORDS = 64 };
+
+struct impl {
+    const char *name; /* column label, e.g. "jemalloc" */
+    const char *lib;  /* LD_PRELOAD value; "" for the system allocator */
+};
+
+struct workload {
+    const char *name;       /* row label */
+    char *words[MAX_WORDS]; /* VAR=VALUE words, then argv, NULL-terminated */
+    const char *stdin_path; /* from a "<FILE" word; NULL: inherit stdin */
+};
+
+struct sample {
+    double wall_s;  /* fork to reap */
+    double maxrss;  /* KiB, largest process of the run's tree */
+    double minflt;  /* minor page faults of the whole tree */
+    int failed;     /* nonzero: exit status != 0 or killed */
+};
+
+struct bench {
+    struct impl impls[MAX_IMPLS];
+    int nimpls;
+    struct workload work[MAX_WORKLOADS];
+    int nwork;
+    int rounds;          /* 1..MAX_ROUNDS */
+    int baseline;        /* index into impls for the ratio columns */
+    unsigned timeout_s;  /* a run is killed (SIGALRM) after this */
+    struct sample s[MAX_WORKLOADS][MAX_IMPLS][MAX_ROUNDS];
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Child side of one run: environment, stdout to /dev/null, exec. */
+static void exec_workload(const struct impl *im, const struct workload *w, unsigned timeout_s)
+{
+    int i = 0;
+    if (im->lib[0])
+        setenv("LD_PRELOAD", im->lib, 1);
+    else
+        unsetenv("LD_PRELOAD");
+    for (; w->words[i] && strchr(w->words[i], '=') && w->words[i][0] != '='; i++)
+        putenv(w->words[i]);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0)
+        dup2(null, 1);
+    if (w->stdin_path) {
+        int in = open(w->stdin_path, O_RDONLY);
+        if (in < 0 || dup2(in, 0) < 0) {
+            fprintf(stderr, "alloc_bench_run: %s: %s\n", w->stdin_path, strerror(errno));
+            _exit(127);
+        }
+    }
+    alarm(timeout_s); /* survives exec: a hung workload dies of SIGALRM */
+    execvp(w->words[i], &w->words[i]);
+    fprintf(stderr, "alloc_bench_run: %s: %s\n", w->words[i], strerror(errno));
+    _exit(127);
+}
+
+static struct sample run_once(const struct bench *b, int wi, int ai)
+{
+    struct sample s = {0};
+    struct rusage ru;
+    int st = 0;
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_workload(&b->impls[ai], &b->work[wi], b->timeout_s);
+    if (pid < 0 || wait4(pid, &st, 0, &ru) < 0) {
+        s.failed = 1;
+        return s;
+    }
+    s.wall_s = now_s() - t0;
+    s.maxrss = (double)ru.ru_maxrss;
+    s.minflt = (double)ru.ru_minflt;
+    s.failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    if (s.failed)
+        fprintf(stderr, "alloc_bench_run: %s under %s: %s %d\n", b->work[wi].name,
+                b->impls[ai].name, WIFEXITED(st) ? "exit status" : "killed by signal",
+                WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+    return s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+struct stat3 {
+    double median, min, max;
+    int failed; /* some round failed: the figures are not comparable */
+};
+
+/* Median/min/max of one metric (offset of a double field in struct sample). */
+static struct stat3 summarize(const struct bench *b, int wi, int ai, size_t field)
+{
+    double v[MAX_ROUNDS];
+    struct stat3 r = {0};
+    for (int k = 0; k < b->rounds; k++) {
+        const struct sample *s = &b->s[wi][ai][k];
+        memcpy(&v[k], (const char *)s + field, sizeof v[k]);
+        r.failed |= s->failed;
+    }
+    qsort(v, (size_t)b->rounds, sizeof v[0], cmp_double);
+    r.min = v[0];
+    r.max = v[b->rounds - 1];
+    r.median = b->rounds % 2 ? v[b->rounds / 2]
+                             : (v[b->rounds / 2 - 1] + v[b->rounds / 2]) / 2;
+    return r;
+}
+
+static void csv_line(FILE *csv, const char *work, const char *impl, const char *metric,
+                     const char *unit, struct stat3 st)
+{
+    if (csv && !st.failed)
+        fprintf(csv, "alloc,%s,%s,%s,%s,%.6g,%.6g,%.6g\n", work, impl, metric, unit,
+                st.median, st.min, st.max);
+}
+
+static void print_ratio(double v, double base)
+{
+    if (base > 0)
+        printf(" %.2f |", v / base);
+    else
+        printf(" - |");
+}
+
+/* One row per allocator of workload wi, plus its CSV lines. */
+static void report_workload(const struct bench *b, int wi, FILE *csv)
+{
+    int bl = b->baseline;
+    struct stat3 bt = summarize(b, wi, bl, offsetof(struct sample, wall_s));
+    struct stat3 br = summarize(b, wi, bl, offsetof(struct sample, maxrss));
+    for (int ai = 0; ai < b->nimpls; ai++) {
+        const char *wn = b->work[wi].name, *an = b->impls[ai].name;
+        struct stat3 t = summarize(b, wi, ai, offsetof(struct sample, wall_s));
+        struct stat3 r = summarize(b, wi, ai, offsetof(struct sample, maxrss));
+        struct stat3 f = summarize(b, wi, ai, offsetof(struct sample, minflt));
+        if (t.failed) {
+            printf("| %s | %s | FAILED | | | | |\n", wn, an);
+            continue;
+        }
+        printf("| %s | %s | %.3f (%.3f–%.3f) |", wn, an, t.median, t.min, t.max);
+        print_ratio(t.median, bt.failed ? 0 : bt.median);
+        printf(" %.1f |", r.median / 1024);
+        print_ratio(r.median, br.failed ? 0 : br.median);
+        printf(" %.0f |\n", f.median);
+        csv_line(csv, wn, an, "time", "s", t);
+        csv_line(csv, wn, an, "rss", "KiB", r);
+        csv_line(csv, wn, an, "minflt", "faults", f);
+    }
+}
+
+static int run_all(struct bench *b)
+{
+    int failed = 0;
+    for (int wi = 0; wi < b->nwork; wi++) {
+        for (int k = 0; k < b->rounds; k++) {
+            for (int ai = 0; ai < b->nimpls; ai++) {
+                b->s[wi][ai][k] = run_once(b, wi, ai);
+                failed |= b->s[wi][ai][k].failed;
+            }
+        }
+        fprintf(stderr, "alloc_bench_run: %s done\n", b->work[wi].name);
+    }
+    return failed;
+}
+
+static void report_all(const struct bench *b)
+{
+    const char *path = getenv("STRATA_BENCH_CSV");
+    FILE *csv = path && *path ? fopen(path, "a") : NULL;
+    if (path && *path && !csv)
+        fprintf(stderr, "alloc_bench_run: %s: %s\n", path, strerror(errno));
+    const char *bn = b->impls[b->baseline].name;
+    printf("Medians of %d interleaved rounds (min–max in brackets); ratios are to %s"
+           " (< 1 is better).\n\n",
+           b->rounds, bn);
+    printf("| workload | allocator | time s | time ×%s | peak RSS MiB | RSS ×%s |"
+           " minor faults |\n",
+           bn, bn);
+    printf("|---|---|---:|---:|---:|---:|---:|\n");
+    for (int wi = 0; wi < b->nwork; wi++)
+        report_workload(b, wi, csv);
+    if (csv)
+        fclose(csv);
+}
+
+/* Splits NAME=REST at the first '='; returns REST or NULL. */
+static char *split_name(char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return NULL;
+    *eq = '\0';
+    return eq + 1;
+}
+
+static int add_workload(struct bench *b, char *arg)
+{
+    char *cmd = split_name(arg);
+    if (!cmd || b->nwork == MAX_WORKLOADS)
+        return -1;
+    struct workload *w = &b->work[b->nwork++];
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(cmd, " ", &save); tok;
+         tok = strtok_r(NULL, " ", &save)) {
+        if (tok[0] == '<' && tok[1]) {
+            w->stdin_path = tok + 1;
+            continue;
+        }
+        if (n == MAX_WORDS - 1)
+            return -1;
+        w->words[n++] = tok;
+    }
+    w->name = arg;
+    return n ? 0 : -1;
+}
+
+static int add_impl(struct bench *b, char *arg)
+{
+    char *lib = split_name(arg);
+    if (!lib || b->nimpls == MAX_IMPLS)
+        return -1;
+    b->impls[b->nimpls].name = arg;
+    b->impls[b->nimpls++].lib = lib;
+    return 0;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-t TIMEOUT_S]"
+                    " -a NAME=LIB ... -w NAME=COMMAND ...\n");
+    return 2;
+}
+
+static int find_impl(const struct bench *b, const char *name)
+{
+    for (int i = 0; i < b->nimpls; i++)
+        if (!strcmp(b->impls[i].name, name))
+            return i;
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct bench b = {.rounds = 5, .timeout_s = 600};
+    const char *baseline = "jemalloc";
+    for (int opt; (opt = getopt(argc, argv, "r:b:t:a:w:h")) != -1;) {
+        int bad = 0;
+        switch (opt) {
+        case 'r': b.rounds = atoi(optarg); bad = b.rounds < 1 || b.rounds > MAX_ROUNDS; break;
+        case 'b': baseline = optarg; break;
+        case 't': b.timeout_s = (unsigned)atoi(optarg); break;
+        case 'a': bad = add_impl(&b, optarg); break;
+        case 'w': bad = add_workload(&b, optarg); break;
+        default: return usage();
+        }
+        if (bad)
+            return usage();
+    }
+    if (!b.nimpls || !b.nwork || optind != argc)
+        return usage();
+    b.baseline = find_impl(&b, baseline);
+    if (b.baseline < 0)
+        b.baseline = 0;
+    int failed = run_all(&b);
+    report_all(&b);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,115 @@
+#!/bin/sh
+# alloc_bench.sh — the allocator benchmarks in one run: every workload under
+# glibc, jemalloc and strata (plus mimalloc and tcmalloc when installed),
+# interleaved for ROUNDS rounds, medians of wall time, peak RSS and minor
+# page faults with ratios to jemalloc (Markdown table on stdout); then
+# callgrind instructions per malloc+free pair.
+#
+# Run after the build (it builds nothing):
+#   cmake -S . -B build && cmake --build build -j2
+#   sh bench/alloc_bench.sh build [ROUNDS]        (ROUNDS defaults to 5)
+# The build directory may also come from $STRATA_BUILD. With
+# STRATA_BENCH_CSV=/path/file.csv every measurement is appended there as
+# alloc,workload,impl,metric,unit,median,min,max.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-${STRATA_BUILD:-$ROOT/build}}
+ROUNDS=${2:-5}
+BUILD=$(cd "$BUILD" && pwd) || {
+    echo "alloc_bench: no build directory $BUILD (build first)" >&2
+    exit 2
+}
+BIN=$BUILD/bench
+LIBDIR=/usr/lib/x86_64-linux-gnu
+DROPIN=$ROOT/tests/dropin
+
+for t in alloc_bench_run alloc_wl_pairs; do
+    [ -x "$BIN/$t" ] || {
+        echo "alloc_bench: $BIN/$t missing: build the bench targets first" >&2
+        exit 2
+    }
+done
+
+# ---- allocators -------------------------------------------------------------
+set -- -a glibc=
+[ -f "$LIBDIR/libjemalloc.so.2" ] && set -- "$@" -a "jemalloc=$LIBDIR/libjemalloc.so.2"
+if [ -f "$BUILD/libstrata-malloc.so" ]; then
+    set -- "$@" -a "strata=$BUILD/libstrata-malloc.so"
+else
+    echo "alloc_bench: $BUILD/libstrata-malloc.so not built: strata left out" >&2
+fi
+[ -f "$LIBDIR/libmimalloc.so.2" ] && set -- "$@" -a "mimalloc=$LIBDIR/libmimalloc.so.2"
+[ -f "$LIBDIR/libtcmalloc_minimal.so.4" ] &&
+    set -- "$@" -a "tcmalloc=$LIBDIR/libtcmalloc_minimal.so.4"
+
+# ---- workloads --------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+set -- "$@" \
+    -w "pairs-16-1024=$BIN/alloc_wl_pairs 50000000 16 1024" \
+    -w "batch-1000=$BIN/alloc_wl_batch 20000 1000" \
+    -w "xthread-2x2=$BIN/alloc_wl_xthread 4000000 2" \
+    -w "churn-8threads=$BIN/alloc_wl_churn 2000000 8" \
+    -w "realloc-growth=$BIN/alloc_wl_realloc 4" \
+    -w "large-1-32MiB=$BIN/alloc_wl_large 400" \
+    -w "fragmentation=$BIN/alloc_wl_frag 30 150000"
+command -v python3 >/dev/null &&
+    set -- "$@" -w "python3=PYTHONMALLOC=malloc PYTHONHASHSEED=0 python3 $DROPIN/workload.py 2"
+command -v sqlite3 >/dev/null &&
+    set -- "$@" -w "sqlite3=sqlite3 :memory: <$DROPIN/workload.sql"
+set -- "$@" \
+    -w "gcc-O2=gcc -O2 -g -c $DROPIN/prog.c -o $WORK/prog.o" \
+    -w "g++-O2=g++ -std=c++17 -O2 -g -I$ROOT/include -I$DROPIN -c $DROPIN/cxx_threads.cpp -o $WORK/cxx.o"
+
+echo "## strata allocator benchmarks ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -r))"
+echo
+echo "Command: sh bench/alloc_bench.sh $BUILD $ROUNDS"
+echo
+status=0
+"$BIN/alloc_bench_run" -r "$ROUNDS" -b jemalloc "$@" || status=$?
+
+# ---- callgrind: instructions per malloc+free pair ---------------------------
+# Ir(2N) - Ir(N) cancels start-up; the same loop without malloc/free is
+# subtracted, so the figure is the allocator's own malloc+free.
+instructions()
+{ # LIB N MIN MAX EMPTY -> total Ir
+    env LD_PRELOAD="$1" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$BIN/alloc_wl_pairs" "$2" "$3" "$4" "$5" 2>&1 |
+        sed -n 's/^==[0-9]*== Collected : *\([0-9]*\)$/\1/p'
+}
+per_pair()
+{ # LIB MIN MAX -> instructions per pair
+    n=200000
+    a=$(instructions "$1" $n "$2" "$3" 0)
+    b=$(instructions "$1" $((2 * n)) "$2" "$3" 0)
+    ea=$(instructions "" $n "$2" "$3" 1)
+    eb=$(instructions "" $((2 * n)) "$2" "$3" 1)
+    [ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
+    echo "$a $b $ea $eb $n" | awk '{ printf "%.1f", (($2 - $1) - ($4 - $3)) / $5 }'
+}
+csv_ipp()
+{ # IMPL WORKLOAD VALUE
+    [ -n "${STRATA_BENCH_CSV:-}" ] && [ "$3" != "-" ] &&
+        echo "alloc,$2,$1,instructions,instr,$3,$3,$3" >>"$STRATA_BENCH_CSV"
+    return 0
+}
+if command -v valgrind >/dev/null; then
+    echo
+    echo "Callgrind instructions per malloc+free pair (loop cost subtracted):"
+    echo
+    echo "| allocator | 32 B pair | 16–1024 B pair |"
+    echo "|---|---:|---:|"
+    for spec in "glibc=" "jemalloc=$LIBDIR/libjemalloc.so.2" \
+        "strata=$BUILD/libstrata-malloc.so" "mimalloc=$LIBDIR/libmimalloc.so.2" \
+        "tcmalloc=$LIBDIR/libtcmalloc_minimal.so.4"; do
+        name=${spec%%=*}
+        lib=${spec#*=}
+        [ -z "$lib" ] || [ -f "$lib" ] || continue
+        fixed=$(per_pair "$lib" 32 32)
+        mixed=$(per_pair "$lib" 16 1024)
+        echo "| $name | $fixed | $mixed |"
+        csv_ipp "$name" pair-32B "$fixed"
+        csv_ipp "$name" pair-16-1024B "$mixed"
+    done
+fi
+exit $status
