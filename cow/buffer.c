@@ -1,0 +1,218 @@
+/*
+ * buffer.c — a cow buffer's life: create (open a uffd, map and register the
+ * buffer, start the handler), destroy, accessors, statistics, discard, and
+ * the handle checks every entry point makes.
+ *
+ * The buffer is anonymous memory (write-protect faults on memfd/shmem cost
+ * ~6x more here), MADV_NOHUGEPAGE (un-protecting one 4 KiB page splits a
+ * 2 MiB page, and later arms of split ranges cost ~70x more) and
+ * MADV_DONTFORK (a forked child's copy could not be protected; without the
+ * mapping it faults instead of silently diverging).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+#define COW_KNOWN_FLAGS (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY)
+
+void cow_die(const char *what, const void *handle)
+{
+    char line[256];
+    int n = snprintf(line, sizeof line, "strata: cow: %s (handle %p)\n", what, handle);
+    cow_os_write_stderr(line, n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    abort();
+}
+
+int cow_check(const struct strata_cow *cow)
+{
+    if (!cow || cow->magic != COW_MAGIC)
+        return -EBADF;
+    return cow_os_getpid() == cow->owner ? 0 : -ECHILD;
+}
+
+int cow_snap_check(const struct strata_cow_snap *snap)
+{
+    if (!snap || snap->magic != COW_SNAP_MAGIC)
+        return -EBADF;
+    return cow_check(snap->cow);
+}
+
+static int alloc_tables(struct strata_cow *cow)
+{
+    size_t words = (cow->npages + 63) / 64;
+    cow->written = calloc(cow->npages, sizeof *cow->written);
+    cow->versions = calloc(cow->npages, sizeof *cow->versions);
+    cow->dirty = calloc(words, sizeof *cow->dirty);
+    if (!cow->written || !cow->versions || !cow->dirty)
+        return -ENOMEM;
+    /* Nothing is protected before the first snapshot: every page is dirty. */
+    memset(cow->dirty, 0xff, words * sizeof *cow->dirty);
+    if (cow->npages % 64)
+        cow->dirty[words - 1] = (1ull << (cow->npages % 64)) - 1;
+    cow->ndirty = cow->npages;
+    return 0;
+}
+
+/* Maps and registers the buffer. 0 or -errno. */
+static int map_buffer(struct strata_cow *cow)
+{
+    int err = 0;
+    cow->data = cow_os_map_anon(cow->size, PROT_READ | PROT_WRITE, &err);
+    if (!cow->data)
+        return err;
+    cow_os_advise(cow->data, cow->size, MADV_NOHUGEPAGE);
+    cow_os_advise(cow->data, cow->size, MADV_DONTFORK);
+    /* Without WP_UNPOPULATED, write-protect skips never-touched pages. */
+    if (!(cow->features & UFFD_FEATURE_WP_UNPOPULATED) &&
+        cow_os_advise(cow->data, cow->size, MADV_POPULATE_WRITE))
+        for (size_t p = 0; p < cow->npages; p++)
+            ((volatile unsigned char *)cow->data)[p << cow->page_shift] = 0;
+    uint64_t ioctls = 0;
+    err = cow_uffd_register(cow->uffd, cow->data, cow->size, UFFDIO_REGISTER_MODE_WP, &ioctls);
+    if (!err && !(ioctls & (1ull << _UFFDIO_WRITEPROTECT)))
+        err = -EOPNOTSUPP;
+    return err;
+}
+
+static int setup(struct strata_cow *cow, unsigned flags)
+{
+    strata_cow_probe_t probe;
+    cow->uffd = cow_probe_open(flags, UFFD_FEATURE_PAGEFAULT_FLAG_WP,
+                               UFFD_FEATURE_WP_UNPOPULATED, &probe, &cow->features);
+    if (cow->uffd < 0)
+        return cow->uffd;
+    int err = alloc_tables(cow);
+    if (!err)
+        err = map_buffer(cow);
+    if (!err && (cow->wake_fd = cow_os_eventfd()) < 0)
+        err = cow->wake_fd;
+    if (!err)
+        err = cow_handler_start(cow);
+    return err;
+}
+
+static void free_all(struct strata_cow *cow)
+{
+    cow_os_close(cow->uffd);
+    cow_os_close(cow->wake_fd);
+    if (cow->data)
+        cow_os_unmap(cow->data, cow->size);
+    cow_store_destroy(&cow->store);
+    free(cow->written);
+    free(cow->versions);
+    free(cow->dirty);
+    free(cow->live);
+    free(cow->graveyard);
+    pthread_mutex_destroy(&cow->lock);
+    cow->magic = COW_DEAD_MAGIC;
+    free(cow);
+}
+
+int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
+{
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    if (size == 0 || (flags & ~COW_KNOWN_FLAGS))
+        return -EINVAL;
+    size_t ps = (size_t)cow_os_page_size();
+    if (size > SIZE_MAX - (ps - 1))
+        return -EOVERFLOW;
+    struct strata_cow *cow = calloc(1, sizeof *cow);
+    if (!cow)
+        return -ENOMEM;
+    cow->flags = flags;
+    cow->owner = cow_os_getpid();
+    cow->page_size = cow->store.page_size = ps;
+    cow->page_shift = (unsigned)__builtin_ctzl(ps);
+    cow->size = (size + ps - 1) & ~(ps - 1);
+    cow->npages = cow->size >> cow->page_shift;
+    cow->uffd = cow->wake_fd = -1;
+    cow->last_fault = SIZE_MAX - 1;
+    pthread_mutex_init(&cow->lock, NULL);
+    int err = setup(cow, flags);
+    if (err) {
+        free_all(cow);
+        return err;
+    }
+    cow->magic = COW_MAGIC;
+    strata_region_register(cow->data, cow->size, STRATA_BACKEND_MMAP, STRATA_REGION_COW_BUFFER);
+    *out = cow;
+    return 0;
+}
+
+void strata_cow_destroy(strata_cow_t *cow)
+{
+    if (!cow)
+        return;
+    int err = cow_check(cow);
+    if (err == -EBADF)
+        cow_die("strata_cow_destroy of something that is not a live buffer", cow);
+    if (err) /* a forked child: the handler thread and mappings are not here */
+        return;
+    while (cow->snaps)
+        cow_snap_drop(cow->snaps);
+    cow_handler_stop(cow);
+    strata_region_unregister(cow->data);
+    free_all(cow);
+}
+
+void *strata_cow_data(strata_cow_t *cow)
+{
+    return cow && cow->magic == COW_MAGIC ? cow->data : NULL;
+}
+
+size_t strata_cow_size(const strata_cow_t *cow)
+{
+    return cow && cow->magic == COW_MAGIC ? cow->size : 0;
+}
+
+int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out)
+{
+    int err = cow_check(cow);
+    if (err || !out)
+        return err ? err : -EINVAL;
+    pthread_mutex_lock(&cow->lock);
+    *out = cow->stats;
+    out->size = cow->size;
+    out->page_size = cow->page_size;
+    out->snapshots_live = cow->nlive;
+    out->store_pages = cow->store.pages;
+    out->store_bytes = (uint64_t)cow->store.nchunks * COW_CHUNK_PAGES * cow->page_size;
+    out->metadata_bytes = sizeof *cow + cow->npages * (sizeof *cow->written + sizeof(void *)) +
+                          (cow->npages + 63) / 64 * 8 +
+                          cow->nversions * sizeof(struct cow_version) +
+                          cow->store.nchunks * sizeof(struct cow_chunk) +
+                          cow->live_cap * sizeof *cow->live +
+                          cow->nlive * sizeof(struct strata_cow_snap);
+    pthread_mutex_unlock(&cow->lock);
+    return 0;
+}
+
+int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
+{
+    int err = cow_check(cow);
+    if (err)
+        return err;
+    size_t mask = cow->page_size - 1;
+    if ((off | len) & mask || off > cow->size || len > cow->size - off)
+        return -EINVAL;
+    pthread_mutex_lock(&cow->lock);
+    for (size_t p = off >> cow->page_shift; p < (off + len) >> cow->page_shift && !err; p++) {
+        if (cow_bit(cow->dirty, p))
+            continue;
+        if ((err = cow_page_save(cow, p)))
+            break;
+        cow->written[p] = cow->gen;
+        cow_bit_set(cow->dirty, p);
+        cow->ndirty++;
+    }
+    if (!err && len)
+        err = cow_os_advise(cow->data + off, len, MADV_DONTNEED);
+    pthread_mutex_unlock(&cow->lock);
+    return err;
+}

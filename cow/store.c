@@ -1,0 +1,120 @@
+/*
+ * store.c — where saved page copies live: 2 MiB chunks of anonymous memory,
+ * each registered as a cow-store region, handed out page by page. A chunk
+ * whose last page is freed is unmapped at once, so releasing snapshots
+ * returns memory to the system (RSS back to baseline). Chunks with free
+ * slots are kept at the front of the list. Called with the buffer's lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+static size_t chunk_bytes(const struct cow_store *st)
+{
+    return (size_t)COW_CHUNK_PAGES * st->page_size;
+}
+
+static void list_unlink(struct cow_store *st, struct cow_chunk *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        st->chunks = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+}
+
+static void list_push_front(struct cow_store *st, struct cow_chunk *c)
+{
+    c->prev = NULL;
+    c->next = st->chunks;
+    if (st->chunks)
+        st->chunks->prev = c;
+    st->chunks = c;
+}
+
+static int chunk_new(struct cow_store *st, struct cow_chunk **out)
+{
+    struct cow_chunk *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    int err = 0;
+    c->base = cow_os_map_anon(chunk_bytes(st), PROT_READ | PROT_WRITE, &err);
+    if (!c->base) {
+        free(c);
+        return err;
+    }
+    /* Copies are not huge pages (half-used chunks would pin 2 MiB) and are
+     * not inherited by a forked child, like the buffer. */
+    cow_os_advise(c->base, chunk_bytes(st), MADV_NOHUGEPAGE);
+    cow_os_advise(c->base, chunk_bytes(st), MADV_DONTFORK);
+    strata_region_register(c->base, chunk_bytes(st), STRATA_BACKEND_MMAP,
+                           STRATA_REGION_COW_STORE);
+    for (uint32_t i = 0; i < COW_CHUNK_PAGES; i++)
+        c->free_idx[i] = (uint16_t)(COW_CHUNK_PAGES - 1 - i);
+    c->nfree = COW_CHUNK_PAGES;
+    list_push_front(st, c);
+    st->nchunks++;
+    *out = c;
+    return 0;
+}
+
+static void chunk_delete(struct cow_store *st, struct cow_chunk *c)
+{
+    list_unlink(st, c);
+    strata_region_unregister(c->base);
+    cow_os_unmap(c->base, chunk_bytes(st));
+    free(c);
+    st->nchunks--;
+}
+
+/* One free page: 0 and where, or -ENOMEM / the -errno of mmap. */
+int cow_store_alloc(struct cow_store *st, struct cow_chunk **chunk, unsigned char **data)
+{
+    struct cow_chunk *c = st->chunks;
+    if (!c || c->nfree == 0) {
+        int err = chunk_new(st, &c);
+        if (err)
+            return err;
+    }
+    uint16_t idx = c->free_idx[--c->nfree];
+    c->used++;
+    st->pages++;
+    if (c->nfree == 0 && c->next && c->next->nfree) {
+        /* full chunks go to the back so the front always has room */
+        list_unlink(st, c);
+        struct cow_chunk *tail = st->chunks;
+        while (tail->next)
+            tail = tail->next;
+        tail->next = c;
+        c->prev = tail;
+    }
+    *chunk = c;
+    *data = c->base + (size_t)idx * st->page_size;
+    return 0;
+}
+
+void cow_store_free(struct cow_store *st, struct cow_chunk *c, unsigned char *data)
+{
+    c->free_idx[c->nfree++] = (uint16_t)((size_t)(data - c->base) / st->page_size);
+    c->used--;
+    st->pages--;
+    if (c->used == 0) {
+        chunk_delete(st, c);
+        return;
+    }
+    if (c->nfree == 1 && c != st->chunks) {
+        list_unlink(st, c);
+        list_push_front(st, c);
+    }
+}
+
+void cow_store_destroy(struct cow_store *st)
+{
+    while (st->chunks)
+        chunk_delete(st, st->chunks);
+    st->pages = 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * types.h — cow's internal structures. Each field says its invariant.
+ *
+ * Page versions: the buffer counts snapshots in `gen` (snapshot n has
+ * gen n). written[p] is the gen current when page p was last un-protected
+ * for a write; so snapshot m reads page p from the live buffer while
+ * written[p] < m (the page is still write-protected since before m), and
+ * otherwise from the saved version whose (from, to] range contains m.
+ * A version saved at a fault serves (written[p], gen]: every snapshot
+ * taken since the page was last written.
+ */
+#ifndef STRATA_COW_TYPES_H
+#define STRATA_COW_TYPES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "strata.h"
+
+#define COW_MAGIC 0x4655424f574f43ull      /* "COWOBUF" */
+#define COW_SNAP_MAGIC 0x50414e53574f43ull /* "COWSNAP" */
+#define COW_DEAD_MAGIC 0x44414544574f43ull /* "COWDEAD" */
+#define COW_CHUNK_PAGES 512u               /* store chunk: 2 MiB of 4 KiB pages */
+
+/* A mapping of store pages, registered as a cow-store region. */
+struct cow_chunk {
+    struct cow_chunk *next, *prev; /* the store's list of chunks */
+    unsigned char *base;           /* COW_CHUNK_PAGES pages */
+    uint32_t used;                 /* slots in use; the chunk is unmapped at 0 */
+    uint32_t nfree;                /* valid entries of free_idx */
+    uint16_t free_idx[COW_CHUNK_PAGES]; /* free slot numbers, a stack */
+};
+
+/* Where saved page copies live. */
+struct cow_store {
+    struct cow_chunk *chunks; /* chunks, the ones with free slots first */
+    size_t nchunks;           /* length of the list */
+    size_t pages;             /* slots in use over all chunks */
+    size_t page_size;         /* bytes per slot */
+};
+
+/* One saved copy of one page. */
+struct cow_version {
+    struct cow_version *next; /* older version of the same page, or NULL */
+    uint64_t from, to;        /* serves snapshots with from < gen <= to */
+    struct cow_chunk *chunk;  /* holder of data */
+    unsigned char *data;      /* one page inside chunk */
+};
+
+/* Pages of a snapshot delivered on demand into a mapping by UFFDIO_COPY:
+ * the snapshot's own read-only mapping (in this process, on the buffer's
+ * uffd) or a share's memfd mapped by a receiver (on the receiver's uffd). */
+struct cow_view {
+    struct cow_view *next;     /* the buffer's list of views */
+    struct strata_cow_snap *snap; /* snapshot served */
+    int uffd;                  /* uffd answering for base; -1 until a receiver sends it */
+    bool own_uffd;             /* uffd belongs to the view (a receiver's) */
+    int sock;                  /* share: owner end of the socket pair, else -1 */
+    unsigned char *base;       /* destination in the uffd's address space */
+    unsigned char *fill;       /* share: our writable mapping of the memfd, else NULL */
+    size_t len;                /* bytes of base (whole pages) */
+    uint64_t *moved;           /* bitmap of pages delivered, one bit per page */
+};
+
+/* A snapshot. */
+struct strata_cow_snap {
+    uint64_t pad;               /* keeps magic clear of free()'s list pointer */
+    uint64_t pad2;              /* (glibc writes 16 bytes into freed chunks) */
+    uint64_t magic;             /* COW_SNAP_MAGIC while live */
+    struct strata_cow *cow;     /* buffer, outlives the snapshot */
+    uint64_t gen;               /* its position in the buffer's sequence, >= 1 */
+    struct strata_cow_snap *next, *prev; /* the buffer's live snapshots */
+    struct cow_view *map;       /* strata_cow_snap_map's view, or NULL */
+};
+
+/* A buffer. lock guards everything below it. */
+struct strata_cow {
+    uint64_t magic;          /* COW_MAGIC while live */
+    unsigned flags;          /* STRATA_COW_* */
+    pid_t owner;             /* process that created it (a forked child is not) */
+    unsigned char *data;     /* maplen bytes, registered for write-protect */
+    size_t size;             /* bytes, == maplen (whole pages) */
+    size_t npages;           /* size / page_size */
+    size_t page_size;        /* bytes per page, a power of two */
+    unsigned page_shift;     /* log2(page_size) */
+    int uffd;                /* O_NONBLOCK userfaultfd of the buffer and maps */
+    int wake_fd;             /* eventfd: the handler re-reads its fd set or stops */
+    uint64_t features;       /* UFFD_FEATURE_* enabled on uffd */
+    pthread_t handler;       /* fault handler thread */
+    pthread_mutex_t lock;    /* held by arms, fault resolution, reads of live pages */
+    bool stopping;           /* the handler must exit */
+    uint64_t gen;            /* snapshots taken */
+    uint64_t *written;       /* npages: gen when the page was last un-protected */
+    struct cow_version **versions; /* npages: saved copies, newest first */
+    uint64_t *dirty;         /* bitmap: un-protected since the last snapshot */
+    size_t ndirty;           /* bits set in dirty */
+    uint64_t *live;          /* gens of live snapshots, ascending */
+    size_t nlive, live_cap;  /* entries used / allocated in live */
+    struct strata_cow_snap *snaps; /* live snapshots, newest first */
+    struct cow_view *views;  /* every view of every live snapshot */
+    int *graveyard;          /* fds the handler must close (it may poll them) */
+    size_t ngrave, grave_cap; /* entries used / allocated */
+    struct cow_store store;  /* saved page copies */
+    size_t nversions;        /* cow_version records alive */
+    size_t last_fault;       /* page of the previous write fault (SEQUENTIAL) */
+    strata_cow_stats_t stats; /* counters; size fields filled on read */
+};
+
+/* Share protocol on a SOCK_SEQPACKET pair. Owner to receiver, sent when
+ * the share is made: this header with the sealed memfd attached. */
+struct cow_share_hello {
+    uint64_t magic;     /* COW_SNAP_MAGIC */
+    uint64_t size;      /* snapshot bytes == memfd size (whole pages) */
+    uint64_t page_size; /* owner's page size; must equal the receiver's */
+};
+
+/* Receiver to owner: this header with the receiver's uffd attached, on
+ * which the memfd mapping at base is registered for MISSING faults. */
+struct cow_share_reply {
+    uint64_t magic; /* COW_SNAP_MAGIC */
+    uint64_t base;  /* where the receiver mapped the memfd */
+};
+
+#endif
