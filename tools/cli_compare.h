@@ -31,6 +31,7 @@ typedef struct cli_cmp_entry {
     cli_series_t wall, user, sys, rss; /* of the timed runs; rss in KiB */
     bool stable_out;     /* every run printed the same stdout */
     bool stable_status;  /* every run exited with the same status */
+    char err_tail[512];  /* end of stderr of the first run that exited non-zero, or "" */
 } cli_cmp_entry_t;
 
 /* A whole comparison. */

@@ -44,11 +44,8 @@ static void __attribute__((noreturn)) spawn_child(const cli_spawn_t *sp, int out
         dup2(sp->stdin_fd, 0);
     if (out_w >= 0)
         dup2(out_w, 1);
-    if (sp->quiet_stderr) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0)
-            dup2(null, 2);
-    }
+    if (sp->stderr_fd >= 0)
+        dup2(sp->stderr_fd, 2);
     signal(SIGPIPE, SIG_DFL);
     execve(sp->path, sp->argv, sp->envp);
     int e = errno;

@@ -61,7 +61,7 @@ extern const size_t cli_alloc_name_count;
 int cli_alloc_resolve(const char *spec, cli_alloc_t *out, char *why, size_t whylen);
 
 /* Where libstrata-malloc.so was found, or -ENOENT; the search order is
- * documented at its definition. */
+ * documented at its definition. path must hold PATH_MAX bytes. */
 int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen);
 
 /* The exit status for a cli_alloc_resolve error: 1 (STRATA_EXIT_FAIL) for
@@ -122,7 +122,7 @@ typedef struct cli_spawn {
     char *const *envp;  /* complete environment */
     int stdin_fd;       /* dup'ed to the child's 0; rewound first if seekable */
     bool hash_stdout;   /* true: stdout piped, hashed and dropped; false: inherited */
-    bool quiet_stderr;  /* true: the child's stderr goes to /dev/null */
+    int stderr_fd;      /* dup'ed to the child's 2; -1: inherited */
 } cli_spawn_t;
 
 /* What one run measured. */

@@ -68,7 +68,8 @@ int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen)
         int err = cli_elfid_check_dso(env, why, whylen);
         if (err)
             return err;
-        snprintf(path, cap, "%s", env);
+        if (!realpath(env, path))
+            snprintf(path, cap, "%s", env);
         return 0;
     }
     char exe[PATH_MAX];
@@ -77,9 +78,13 @@ int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen)
         *slash = '\0';
         static const char *const rel[] = {"../", "../lib/" CLI_MULTIARCH "/",
                                           "../lib64/", "../lib/"};
+        char found[PATH_MAX];
         for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
-            if (strata_try(exe, rel[i], path, cap) == 0)
+            if (strata_try(exe, rel[i], found, sizeof found) == 0) {
+                if (!realpath(found, path)) /* "build/tools/../x.so" reads badly */
+                    snprintf(path, cap, "%s", found);
                 return 0;
+            }
     }
     if (cli_ldcache_find(STRATA_LIB ".0", path, cap) == 0 ||
         cli_ldcache_find(STRATA_LIB, path, cap) == 0)

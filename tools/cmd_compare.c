@@ -11,12 +11,14 @@
  * shared library, -n 0); 3 --plot without gnuplot; 126/127 the command is
  * not executable / not found.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -193,8 +195,28 @@ static void progress(bool on, const cli_cmp_t *c, size_t round, size_t i, size_t
     fflush(stderr);
 }
 
+/* Keeps the end of a failed run's stderr: why it failed under that allocator
+ * (e.g. ld.so's "symbol lookup error") is the first thing one wants to see. */
+static void keep_err_tail(cli_cmp_entry_t *e, const cli_measure_t *m, int err_fd)
+{
+    if (err_fd < 0 || m->status == 0 || e->err_tail[0])
+        return;
+    off_t end = lseek(err_fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof e->err_tail - 1 ? end - (off_t)sizeof e->err_tail + 1 : 0;
+    ssize_t n = end > 0 ? pread(err_fd, e->err_tail, (size_t)(end - from), from) : 0;
+    e->err_tail[n > 0 ? n : 0] = '\0';
+}
+
+/* An empty stderr file for the next run (-1 when there is none). */
+static void rewind_err(int err_fd)
+{
+    if (err_fd >= 0 && ftruncate(err_fd, 0) == 0)
+        lseek(err_fd, 0, SEEK_SET);
+}
+
 /* All rounds, interleaved. 0 or an exit status (the command could not run). */
-static int compare_rounds(cli_cmp_t *c, const char *path, char **envs[], int in_fd)
+static int compare_rounds(cli_cmp_t *c, const char *path, char **envs[], int in_fd,
+                          int err_fd)
 {
     bool on = isatty(2);
     size_t done = 0;
@@ -202,8 +224,9 @@ static int compare_rounds(cli_cmp_t *c, const char *path, char **envs[], int in_
         for (size_t i = 0; i < c->n; i++, done++) {
             cli_cmp_entry_t *e = &c->e[i];
             cli_spawn_t sp = {.path = path, .argv = c->cmd, .envp = envs[i],
-                              .stdin_fd = in_fd, .hash_stdout = true, .quiet_stderr = true};
+                              .stdin_fd = in_fd, .hash_stdout = true, .stderr_fd = err_fd};
             progress(on, c, r, i, done);
+            rewind_err(err_fd);
             int err = cli_spawn_measure(&sp, &e->runs[e->nrun]);
             if (err) {
                 fputs(on ? "\r\033[K" : "", stderr);
@@ -211,7 +234,7 @@ static int compare_rounds(cli_cmp_t *c, const char *path, char **envs[], int in_
                           strerror(-err));
                 return cli_which_exit_status(err);
             }
-            e->nrun++;
+            keep_err_tail(e, &e->runs[e->nrun++], err_fd);
         }
     }
     fputs(on ? "\r\033[K" : "", stderr);
@@ -236,10 +259,13 @@ static int compare_execute(cli_cmp_t *c, const char *path)
         cli_error("stdin: cannot keep a copy for every run: %s", strerror(-in_fd));
         st = STRATA_EXIT_FAIL;
     }
+    int err_fd = st ? -1 : memfd_create("strata-compare-stderr", MFD_CLOEXEC);
     if (!st)
-        st = compare_rounds(c, path, envs, in_fd);
+        st = compare_rounds(c, path, envs, in_fd, err_fd);
     if (in_fd >= 0)
         close(in_fd);
+    if (err_fd >= 0)
+        close(err_fd);
     for (size_t i = 0; envs && i < c->n; i++)
         cli_env_free(envs[i]);
     free(envs);
@@ -259,6 +285,11 @@ static void compare_notes(const cli_cmp_t *c)
     if (!c->status_differs && c->e[0].stable_status && c->e[0].runs[0].status)
         cli_error("note: %s exited with status %d under every allocator", c->cmd[0],
                   c->e[0].runs[0].status);
+    for (size_t i = 0; i < c->n; i++)
+        if (c->e[i].err_tail[0])
+            cli_error("stderr of a failed run under %s ends with:\n%s%s", c->e[i].alloc.name,
+                      c->e[i].err_tail,
+                      c->e[i].err_tail[strlen(c->e[i].err_tail) - 1] == '\n' ? "" : "\n");
 }
 
 static int compare_report(cli_cmp_t *c, const struct cmp_opts *o)

@@ -84,7 +84,7 @@ int cmd_run(int argc, char **argv)
     char why[512];
     int err = cli_alloc_resolve(spec, &alloc, why, sizeof why);
     if (err) {
-        cli_error("%s: %s", spec, why);
+        cli_error("allocator '%s': %s", spec, why);
         return cli_alloc_exit_status(err);
     }
     if (stats && strcmp(alloc.name, "strata"))
