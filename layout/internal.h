@@ -105,7 +105,11 @@ int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t 
 
 /* attr_elf.c — ELF objects: load bias, segments, sections, bss */
 void attr_elf_objects(struct strata_layout *lay, pid_t pid);
-int attr_elf_file(struct strata_layout *lay, const char *path, strata_err_t *err);
+void attr_elf_place_file(struct strata_layout *lay, strata_elf_t *elf, const char *path);
+
+/* proc_file.c — the predicted layout of an ELF file */
+int proc_file_maps(struct strata_layout *lay, strata_elf_t *elf, const char *path,
+                   uint64_t dev, uint64_t ino);
 
 /* attr_kind.c — heap, stacks, vdso, anonymous, shared memory, memfd */
 void attr_kinds(struct strata_layout *lay);

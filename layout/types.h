@@ -105,6 +105,9 @@ struct strata_layout {
     strata_region_t *regions;       /* [0, nregions) strata regions, malloc'd */
     size_t nregions;
     strata_layout_row_t rows[STRATA_ROW_COUNT]; /* filled once attributed */
+    bool exe_found;                 /* the executable's ELF was read: exe_*, bss_* valid */
+    uint64_t exe_lo, exe_hi;        /* the executable's page-rounded span, biased */
+    uint64_t bss_start, bss_end;    /* the executable's bss (beyond p_filesz, biased) */
     struct proc_pool_chunk *pool;   /* newest chunk first */
 };
 /* LAYOUT-PROC-TYPES-END */
