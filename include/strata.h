@@ -76,6 +76,47 @@ STRATA_API void strata_free(void *ptr);
 /* Bytes usable at ptr (>= the size asked for); 0 for NULL. */
 STRATA_API size_t strata_usable_size(const void *ptr);
 
+/* Statistics of strata's heap (the one behind this library's functions:
+ * libstrata and libstrata-malloc each have their own). Counters are summed
+ * over threads without stopping them, so under concurrent use they are a
+ * consistent-enough snapshot, not an atomic one. */
+#define STRATA_ALLOC_CLASSES 48 /* size classes: 16 B .. 128 KiB */
+typedef struct strata_alloc_class_stats {
+    size_t block_size;    /* bytes per block of this class */
+    uint64_t in_use;      /* blocks currently allocated */
+    uint64_t allocations; /* blocks handed out since start */
+} strata_alloc_class_stats_t;
+
+typedef struct strata_alloc_stats {
+    size_t allocated;      /* bytes in live blocks (block sizes; jemalloc's "allocated") */
+    size_t active;         /* bytes of pages holding blocks + live large blocks ("active") */
+    size_t mapped;         /* bytes mapped: segments + large blocks + metadata ("mapped") */
+    size_t metadata;       /* bytes mapped for thread heaps ("metadata") */
+    size_t brk_bytes;      /* segment bytes that come from the program break */
+    size_t mmap_bytes;     /* segment + large + metadata bytes that come from mmap */
+    size_t segments;       /* 4 MiB segments mapped */
+    size_t large_allocated;/* bytes in live large blocks (> 128 KiB, own mapping) */
+    size_t large_cached;   /* bytes of freed large blocks kept for reuse */
+    uint64_t large_in_use; /* live large blocks */
+    uint64_t large_allocations; /* large blocks handed out since start */
+    uint64_t purged;       /* bytes returned to the OS with MADV_DONTNEED */
+    uint64_t backend_switches; /* times auto mode moved from brk to mmap */
+    uint64_t foreign_frees;    /* frees of pointers strata never returned, ignored */
+    uint64_t syscalls_mmap, syscalls_munmap, syscalls_mremap, syscalls_brk, syscalls_madvise;
+    size_t page_size;      /* kernel page size in use */
+    unsigned backend;      /* STRATA_BACKEND_BRK or _MMAP: where new segments come from now */
+    unsigned purge_delay_ms; /* STRATA_PURGE_DELAY_MS in effect */
+    unsigned nclasses;     /* STRATA_ALLOC_CLASSES */
+    strata_alloc_class_stats_t classes[STRATA_ALLOC_CLASSES];
+} strata_alloc_stats_t;
+
+/* Fills *out. 0, or -EINVAL when out is NULL. Never allocates. */
+STRATA_API int strata_alloc_stats(strata_alloc_stats_t *out);
+/* Returns every free page to the OS now (what malloc_trim(0) does):
+ * purges freed slices, unmaps free segments and cached large blocks and
+ * lowers the break. Returns 1 if memory was released, else 0. */
+STRATA_API int strata_alloc_trim(void);
+
 /* STRATA-ALLOC-END */
 
 /* ======================================================================= *
@@ -318,6 +359,11 @@ typedef struct strata_elf_sizes {
  * data = has contents; else bss. 0 or -ENOEXEC (as above). */
 STRATA_API int strata_elf_sizes(const strata_elf_t *elf, enum strata_elf_size_rule rule,
                                 strata_elf_sizes_t *out, strata_err_t *err);
+/* What binutils would warn about (it still prints the sizes): a bit set of */
+#define STRATA_ELF_SZW_CORRUPT_SHSTRNDX 0x1u  /* e_shstrndx unusable: no sections */
+#define STRATA_ELF_SZW_SECTION_PAST_EOF 0x2u  /* a section's bytes pass the end */
+#define STRATA_ELF_SZW_SEGMENT_PAST_EOF 0x4u  /* core: a segment's bytes pass the end */
+STRATA_API unsigned strata_elf_size_warnings(const strata_elf_t *elf);
 /* For a core file: 1 and *cmd the command it was invoked as (from
  * NT_PRPSINFO; *cmd NULL when unknown); 0 when the file is not a core. */
 STRATA_API int strata_elf_core_command(const strata_elf_t *elf, const char **cmd);
@@ -337,7 +383,12 @@ STRATA_API int strata_ar_is_archive(const void *buf, size_t len);
  * archive), -EINVAL (malformed: err says what and where), -ENOMEM. */
 STRATA_API int strata_ar_open_mem(const void *buf, size_t len, strata_ar_t **out,
                                   strata_err_t *err);
+/* The same over a file, mapped read-only for the life of the handle:
+ * also the errno of open/read. */
+STRATA_API int strata_ar_open(const char *path, strata_ar_t **out, strata_err_t *err);
 STRATA_API void strata_ar_close(strata_ar_t *ar);
+/* Offset of the next member header (where an error was found). */
+STRATA_API uint64_t strata_ar_position(const strata_ar_t *ar);
 /* 1 for a thin archive (members are files named relative to the archive). */
 STRATA_API int strata_ar_is_thin(const strata_ar_t *ar);
 /* The next real member (symbol and name tables skipped): 1 with *m filled,

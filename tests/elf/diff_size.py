@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""diff_size.py STRATA [ROOT...] — `strata size` and `strata size -A`
+against binutils `size` and `size -A` on every ELF file and archive under
+the roots (default /usr/bin /usr/sbin /usr/lib /usr/libexec): stdout
+byte-identical, stderr identical once the program name is swapped, same exit
+status. Files are run in batches (as `size a b c ...`), two batches at a
+time; a batch that differs is re-run file by file to name the culprits.
+Prints the counts; exit 0 only when every file is identical."""
+import concurrent.futures as cf
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import corpus  # noqa: E402
+
+MODES = ([], ["-A"])
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode, p.stdout, p.stderr
+
+
+def same(strata, mode, files):
+    ref = run(["size"] + mode + files)
+    got = run([strata, "size"] + mode + files)
+    norm = ref[2].replace(b"size: ", b"strata: ")
+    return ref[0] == got[0] and ref[1] == got[1] and norm == got[2], ref, got
+
+
+def check_batch(strata, mode, files):
+    ok, _, _ = same(strata, mode, files)
+    if ok:
+        return []
+    bad = []
+    for f in files:
+        ok1, ref, got = same(strata, mode, [f])
+        if not ok1:
+            bad.append((f, ref, got))
+    return bad
+
+
+def main():
+    strata = sys.argv[1]
+    roots = sys.argv[2:] or ["/usr/bin", "/usr/sbin", "/usr/lib", "/usr/libexec"]
+    files = corpus.collect([r for r in roots if os.path.isdir(r)])
+    failures = {}
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+        jobs = [ex.submit(check_batch, strata, m, b) for m in MODES
+                for b in corpus.batches(files, 150)]
+        for j, (m, _) in zip(jobs, [(m, b) for m in MODES for b in corpus.batches(files, 150)]):
+            for f, ref, got in j.result():
+                failures.setdefault(f, []).append((" ".join(m) or "(berkeley)", ref, got))
+    for f, fails in list(failures.items())[:10]:
+        for mode, ref, got in fails:
+            print(f"DIFF {mode} {f}: size rc={ref[0]} strata rc={got[0]}")
+            print("  size:   " + (ref[1] + ref[2]).decode(errors="replace")[:600].replace("\n", "\n          "))
+            print("  strata: " + (got[1] + got[2]).decode(errors="replace")[:600].replace("\n", "\n          "))
+    n = len(files)
+    print(f"size differential: {n} files (ELF + archives), {n - len(failures)} identical "
+          f"in both berkeley and -A, {len(failures)} different")
+    return 0 if not failures and n > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
