@@ -40,11 +40,17 @@ for a in d["allocators"]:
           f"| {a['user_s']['median']:.3f} | {a['sys_s']['median']:.3f} "
           f"| {r['median']:.0f} ({r['min']:.0f}–{r['max']:.0f}) | {a['wall_ratio']:.2f} "
           f"| {a['rss_ratio']:.2f} | {a['exit_status']} |")
+    if a["exit_status"] != 0 or not a["stable_exit_status"]:
+        continue  # a failed run measures the failure, not the allocator
     for metric, unit, s in (("time", "s", w), ("rss", "KiB", r)):
         lines.append(f"compare,python3,{a['name']},{metric},{unit},"
                      f"{s['median']:.6g},{s['min']:.6g},{s['max']:.6g}\n")
 if d["not_found"]:
     print(f"\nNot found, not compared: {', '.join(d['not_found'])}.")
+failed = [a["name"] for a in d["allocators"] if a["exit_status"] != 0]
+if failed:
+    print(f"\n**The command failed under {', '.join(failed)}**: left out of the "
+          "report's figures (see this entry point's stderr).")
 if d["stdout_differs"] or d["exit_status_differs"]:
     print("\n**stdout or exit status differed between allocators** (see stderr).")
 if sys.argv[3]:

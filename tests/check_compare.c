@@ -21,9 +21,9 @@ static char tmpdir[] = "/tmp/check_compare.XXXXXX";
 
 /* What one command did. */
 struct res {
-    int status;       /* exit status, or 128 + signal */
-    char out[65536];  /* its stdout, NUL-terminated (truncated) */
-    char err[16384];  /* its stderr, likewise */
+    int status;      /* exit status, or 128 + signal */
+    char out[65536]; /* its stdout, NUL-terminated (truncated) */
+    char err[16384]; /* its stderr, likewise */
 };
 
 static void setup(void)
@@ -60,8 +60,7 @@ static struct res *sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && { %s ; } >out.txt 2>err.txt </dev/null", tmpdir,
-             line);
+    snprintf(cmd, sizeof cmd, "cd '%s' && { %s ; } >out.txt 2>err.txt </dev/null", tmpdir, line);
     int st = system(cmd);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     slurp("out.txt", r.out, sizeof r.out);
@@ -69,7 +68,7 @@ static struct res *sh(const char *fmt, ...)
     return &r;
 }
 
-#define assert_has(hay, needle)                                                                \
+#define assert_has(hay, needle)                                                                    \
     ck_assert_msg(strstr(hay, needle) != NULL, "expected \"%s\" in:\n%s", needle, hay)
 
 /* Runs python3 code on tmpdir/out.txt (the last command's stdout) and
@@ -82,8 +81,7 @@ static void py_check(const char *code)
     ck_assert_ptr_nonnull(f);
     fputs(code, f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "python3 '%s' '%s/out.txt' >'%s/py.txt' 2>&1", path, tmpdir,
-             tmpdir);
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s/out.txt' >'%s/py.txt' 2>&1", path, tmpdir, tmpdir);
     int st = system(cmd);
     char msg[4096];
     slurp("py.txt", msg, sizeof msg);

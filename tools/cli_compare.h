@@ -25,13 +25,13 @@ typedef struct cli_series {
 
 /* One allocator's runs. */
 typedef struct cli_cmp_entry {
-    cli_alloc_t alloc;   /* what was preloaded */
-    cli_measure_t *runs; /* every run, warm-ups first: nwarm + ntimed entries */
-    size_t nrun;         /* runs done so far */
+    cli_alloc_t alloc;                 /* what was preloaded */
+    cli_measure_t *runs;               /* every run, warm-ups first: nwarm + ntimed entries */
+    size_t nrun;                       /* runs done so far */
     cli_series_t wall, user, sys, rss; /* of the timed runs; rss in KiB */
-    bool stable_out;     /* every run printed the same stdout */
-    bool stable_status;  /* every run exited with the same status */
-    char err_tail[512];  /* end of stderr of the first run that exited non-zero, or "" */
+    bool stable_out;                   /* every run printed the same stdout */
+    bool stable_status;                /* every run exited with the same status */
+    char err_tail[512]; /* end of stderr of the first run that exited non-zero, or "" */
 } cli_cmp_entry_t;
 
 /* A whole comparison. */

@@ -38,13 +38,11 @@ static void table_head(const cli_cmp_t *c, FILE *out)
         shell_word(*a, out);
     }
     fprintf(out, "\n%zu timed run%s per allocator after %zu warm-up%s, interleaved; ratios to %s",
-            c->ntimed, c->ntimed == 1 ? "" : "s", c->nwarm, c->nwarm == 1 ? "" : "s",
-            base_name(c));
+            c->ntimed, c->ntimed == 1 ? "" : "s", c->nwarm, c->nwarm == 1 ? "" : "s", base_name(c));
     if (!c->base_is_jemalloc)
         fputs(" (jemalloc is not in this comparison)", out);
     fprintf(out, "\n\n%-10s %9s %-17s %8s %8s %9s %-15s %6s %6s %4s\n", "allocator", "wall s",
-            "  (min-max)", "user s", "sys s", "RSS MiB", "  (min-max)", "wall x", "RSS x",
-            "exit");
+            "  (min-max)", "user s", "sys s", "RSS MiB", "  (min-max)", "wall x", "RSS x", "exit");
 }
 
 static void table_row(const cli_cmp_t *c, const cli_cmp_entry_t *e, FILE *out)
@@ -68,12 +66,13 @@ void cli_cmp_print_table(const cli_cmp_t *c, FILE *out)
     fputc('\n', out);
     for (size_t i = 0; i < c->n; i++)
         fprintf(out, "%-10.10s %s\n", c->e[i].alloc.name,
-                c->e[i].alloc.path[0] ? c->e[i].alloc.path : "(no preload: the C library's malloc)");
+                c->e[i].alloc.path[0] ? c->e[i].alloc.path
+                                      : "(no preload: the C library's malloc)");
     for (size_t i = 0; i < c->nmissing; i++)
         fprintf(out, "%-10.10s not found, not compared\n", c->missing[i]);
     fprintf(out, "stdout and exit status: %s\n",
             c->out_differs || c->status_differs ? "DIFFER between allocators (see stderr)"
-            : "the same under every allocator");
+                                                : "the same under every allocator");
 }
 
 static void json_series(cli_json_t *j, const char *key, const cli_series_t *s)
@@ -189,8 +188,8 @@ void cli_cmp_print_csv(const cli_cmp_t *c, FILE *out)
                 e->rss.max, cli_cmp_ratio(e->wall.median, b->wall.median),
                 cli_cmp_ratio(e->rss.median, b->rss.median));
         csv_field(base_name(c), out);
-        fprintf(out, ",%d,%" PRIu64 ",%016" PRIx64 "\n", e->runs[0].status,
-                e->runs[0].out_bytes, e->runs[0].out_hash);
+        fprintf(out, ",%d,%" PRIu64 ",%016" PRIx64 "\n", e->runs[0].status, e->runs[0].out_bytes,
+                e->runs[0].out_hash);
     }
 }
 
@@ -198,17 +197,19 @@ void cli_cmp_print_differences(const cli_cmp_t *c, FILE *err)
 {
     if (!c->out_differs && !c->status_differs)
         return;
-    fprintf(err, "\nstrata: *** %s DIFFER%s BETWEEN ALLOCATORS ***\n"
-                 "strata: the same command behaved differently depending on the allocator:\n"
-                 "strata: a bug in the program (e.g. reading freed or uninitialised memory)\n"
-                 "strata: or in an allocator. First run of each:\n",
+    fprintf(err,
+            "\nstrata: *** %s DIFFER%s BETWEEN ALLOCATORS ***\n"
+            "strata: the same command behaved differently depending on the allocator:\n"
+            "strata: a bug in the program (e.g. reading freed or uninitialised memory)\n"
+            "strata: or in an allocator. First run of each:\n",
             c->out_differs && c->status_differs ? "STDOUT AND EXIT STATUS"
             : c->out_differs                    ? "STDOUT"
                                                 : "EXIT STATUS",
             c->out_differs && c->status_differs ? "" : "S");
     for (size_t i = 0; i < c->n; i++) {
         const cli_measure_t *m = &c->e[i].runs[0];
-        fprintf(err, "strata:   %-10s exit %3d  stdout %8" PRIu64 " bytes  fnv1a64 %016" PRIx64 "\n",
+        fprintf(err,
+                "strata:   %-10s exit %3d  stdout %8" PRIu64 " bytes  fnv1a64 %016" PRIx64 "\n",
                 c->e[i].alloc.name, m->status, m->out_bytes, m->out_hash);
     }
 }

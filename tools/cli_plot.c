@@ -34,8 +34,9 @@ int cli_plot_check(const char *file, char *why, size_t whylen)
         return -EINVAL;
     }
     if (cli_which("gnuplot", path, sizeof path)) {
-        snprintf(why, whylen, "--plot needs gnuplot, which is not on PATH "
-                              "(Debian: apt-get install gnuplot-nox)");
+        snprintf(why, whylen,
+                 "--plot needs gnuplot, which is not on PATH "
+                 "(Debian: apt-get install gnuplot-nox)");
         return -ENOENT;
     }
     return 0;
@@ -58,8 +59,8 @@ static void plot_data(FILE *f, const cli_cmp_t *c)
         fputc('"', f);
         for (const char *p = e->alloc.name; *p; p++)
             fputc(*p == '"' ? '\'' : *p, f);
-        fprintf(f, "\" %.6f %.6f %.6f %.3f %.3f %.3f\n", e->wall.median, e->wall.min,
-                e->wall.max, e->rss.median / 1024, e->rss.min / 1024, e->rss.max / 1024);
+        fprintf(f, "\" %.6f %.6f %.6f %.3f %.3f %.3f\n", e->wall.median, e->wall.min, e->wall.max,
+                e->rss.median / 1024, e->rss.min / 1024, e->rss.max / 1024);
     }
     fputs("EOD\n", f);
 }
@@ -79,15 +80,18 @@ static void plot_script(FILE *f, const cli_cmp_t *c, const char *file)
     if (plot_kind(file) == 'p')
         fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
               "  set terminal pngcairo size 1100,480 noenhanced font 'sans,10'\n"
-              "} else {\n  set terminal png size 1100,480 noenhanced\n}\n", f);
+              "} else {\n  set terminal png size 1100,480 noenhanced\n}\n",
+              f);
     else
         fputs("set terminal svg size 1100,480 dynamic noenhanced font 'sans,10'\n", f);
     fputs("set output ", f);
     plot_quote(f, file);
     fputc('\n', f);
     plot_data(f, c);
-    fprintf(f, "set style fill solid 0.7 border -1\nset boxwidth 0.6\nset grid ytics\n"
-               "set xrange [-0.6:%.1f]\nset key off\n", (double)c->n - 0.4);
+    fprintf(f,
+            "set style fill solid 0.7 border -1\nset boxwidth 0.6\nset grid ytics\n"
+            "set xrange [-0.6:%.1f]\nset key off\n",
+            (double)c->n - 0.4);
     fputs("set multiplot layout 1,2 title ", f);
     char title[1024];
     int n = snprintf(title, sizeof title, "strata compare:");

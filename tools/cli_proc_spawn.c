@@ -23,7 +23,7 @@
 #include "cli_run.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
+#define FNV_PRIME  0x100000001b3ull
 
 static double now_s(void)
 {

@@ -117,12 +117,12 @@ int cli_which_exit_status(int err);
 
 /* How to start one run. */
 typedef struct cli_spawn {
-    const char *path;   /* executable, already resolved by cli_which */
-    char *const *argv;  /* argv[0] is what the command sees as its name */
-    char *const *envp;  /* complete environment */
-    int stdin_fd;       /* dup'ed to the child's 0; rewound first if seekable */
-    bool hash_stdout;   /* true: stdout piped, hashed and dropped; false: inherited */
-    int stderr_fd;      /* dup'ed to the child's 2; -1: inherited */
+    const char *path;  /* executable, already resolved by cli_which */
+    char *const *argv; /* argv[0] is what the command sees as its name */
+    char *const *envp; /* complete environment */
+    int stdin_fd;      /* dup'ed to the child's 0; rewound first if seekable */
+    bool hash_stdout;  /* true: stdout piped, hashed and dropped; false: inherited */
+    int stderr_fd;     /* dup'ed to the child's 2; -1: inherited */
 } cli_spawn_t;
 
 /* What one run measured. */
@@ -144,10 +144,10 @@ int cli_spawn_measure(const cli_spawn_t *sp, cli_measure_t *m);
 
 /* Why preloading an allocator may change nothing for a program. */
 typedef struct cli_libs_verdict {
-    bool is_static;        /* no PT_INTERP: LD_PRELOAD is ignored */
-    bool is_script;        /* a #! script; the verdict is about its interpreter */
+    bool is_static;           /* no PT_INTERP: LD_PRELOAD is ignored */
+    bool is_script;           /* a #! script; the verdict is about its interpreter */
     char inspected[PATH_MAX]; /* the ELF file actually inspected */
-    char allocator[128];   /* an allocator library it loads itself, or "" */
+    char allocator[128];      /* an allocator library it loads itself, or "" */
 } cli_libs_verdict_t;
 
 /* Inspects the program at path (following one #! line, including

@@ -76,8 +76,8 @@ int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen)
     if (realpath("/proc/self/exe", exe)) {
         char *slash = strrchr(exe, '/');
         *slash = '\0';
-        static const char *const rel[] = {"../", "../lib/" CLI_MULTIARCH "/",
-                                          "../lib64/", "../lib/"};
+        static const char *const rel[] = {"../", "../lib/" CLI_MULTIARCH "/", "../lib64/",
+                                          "../lib/"};
         char found[PATH_MAX];
         for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
             if (strata_try(exe, rel[i], found, sizeof found) == 0) {
@@ -111,8 +111,7 @@ static int alloc_by_path(const char *spec, cli_alloc_t *out, char *why, size_t w
     return 0;
 }
 
-static int alloc_by_name(const struct alloc_known *k, cli_alloc_t *out, char *why,
-                         size_t whylen)
+static int alloc_by_name(const struct alloc_known *k, cli_alloc_t *out, char *why, size_t whylen)
 {
     snprintf(out->name, sizeof out->name, "%s", k->name);
     out->path[0] = '\0';
@@ -123,8 +122,9 @@ static int alloc_by_name(const struct alloc_known *k, cli_alloc_t *out, char *wh
     for (size_t i = 0; k->sonames[i]; i++)
         if (cli_ldcache_find(k->sonames[i], out->path, sizeof out->path) == 0)
             return 0;
-    snprintf(why, whylen, "not installed (looked for %s in the ld.so cache and library "
-                          "directories; Debian package %s)",
+    snprintf(why, whylen,
+             "not installed (looked for %s in the ld.so cache and library "
+             "directories; Debian package %s)",
              k->sonames[0], k->package);
     return -ENOENT;
 }
@@ -137,8 +137,9 @@ int cli_alloc_resolve(const char *spec, cli_alloc_t *out, char *why, size_t whyl
     for (size_t i = 0; i < sizeof alloc_known / sizeof alloc_known[0]; i++)
         if (!strcmp(spec, alloc_known[i].name))
             return alloc_by_name(&alloc_known[i], out, why, whylen);
-    snprintf(why, whylen, "unknown allocator (known: glibc, jemalloc, mimalloc, tcmalloc, "
-                          "strata, or a path to a shared library)");
+    snprintf(why, whylen,
+             "unknown allocator (known: glibc, jemalloc, mimalloc, tcmalloc, "
+             "strata, or a path to a shared library)");
     return -EINVAL;
 }
 

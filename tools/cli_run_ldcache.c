@@ -21,15 +21,19 @@
 
 #include "cli_run.h"
 
-#define LDCACHE_PATH "/etc/ld.so.cache"
-#define LDCACHE_MAGIC "glibc-ld.so.cache1.1"
+#define LDCACHE_PATH   "/etc/ld.so.cache"
+#define LDCACHE_MAGIC  "glibc-ld.so.cache1.1"
 #define LDCACHE_HEADER 48 /* magic+version 20, nlibs, len_strings, flags 4, ext, unused 12 */
-#define LDCACHE_ENTRY 24  /* int32 flags, uint32 key, uint32 value, uint32 os, uint64 hwcap */
-#define LDCACHE_MAX (64u << 20)
+#define LDCACHE_ENTRY  24 /* int32 flags, uint32 key, uint32 value, uint32 os, uint64 hwcap */
+#define LDCACHE_MAX    (64u << 20)
 
 static const char *const ldcache_dirs[] = {
-    "/usr/local/lib", "/usr/lib/" CLI_MULTIARCH, "/lib/" CLI_MULTIARCH,
-    "/usr/lib64",     "/lib64",                  "/usr/lib",
+    "/usr/local/lib",
+    "/usr/lib/" CLI_MULTIARCH,
+    "/lib/" CLI_MULTIARCH,
+    "/usr/lib64",
+    "/lib64",
+    "/usr/lib",
     "/lib",
 };
 

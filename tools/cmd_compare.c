@@ -84,10 +84,19 @@ static int compare_parse(int argc, char **argv, struct cmp_opts *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "+a:n:w:p:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'a': o->allocs = optarg; break;
-        case 'j': case 'c': o->format = (char)c; break;
-        case 'p': o->plot = optarg; break;
-        case 'h': compare_usage(stdout); return -1;
+        case 'a':
+            o->allocs = optarg;
+            break;
+        case 'j':
+        case 'c':
+            o->format = (char)c;
+            break;
+        case 'p':
+            o->plot = optarg;
+            break;
+        case 'h':
+            compare_usage(stdout);
+            return -1;
         case 'n':
         case 'w':
             if ((v = parse_count(optarg)) < (c == 'n')) {
@@ -97,7 +106,9 @@ static int compare_parse(int argc, char **argv, struct cmp_opts *o)
             }
             *(c == 'n' ? &o->runs : &o->warmup) = (size_t)v;
             break;
-        default: compare_usage(stderr); return STRATA_EXIT_USAGE;
+        default:
+            compare_usage(stderr);
+            return STRATA_EXIT_USAGE;
         }
     }
     if (optind >= argc) {
@@ -215,23 +226,25 @@ static void rewind_err(int err_fd)
 }
 
 /* All rounds, interleaved. 0 or an exit status (the command could not run). */
-static int compare_rounds(cli_cmp_t *c, const char *path, char **envs[], int in_fd,
-                          int err_fd)
+static int compare_rounds(cli_cmp_t *c, const char *path, char **envs[], int in_fd, int err_fd)
 {
     bool on = isatty(2);
     size_t done = 0;
     for (size_t r = 0; r < c->nwarm + c->ntimed; r++) {
         for (size_t i = 0; i < c->n; i++, done++) {
             cli_cmp_entry_t *e = &c->e[i];
-            cli_spawn_t sp = {.path = path, .argv = c->cmd, .envp = envs[i],
-                              .stdin_fd = in_fd, .hash_stdout = true, .stderr_fd = err_fd};
+            cli_spawn_t sp = {.path = path,
+                              .argv = c->cmd,
+                              .envp = envs[i],
+                              .stdin_fd = in_fd,
+                              .hash_stdout = true,
+                              .stderr_fd = err_fd};
             progress(on, c, r, i, done);
             rewind_err(err_fd);
             int err = cli_spawn_measure(&sp, &e->runs[e->nrun]);
             if (err) {
                 fputs(on ? "\r\033[K" : "", stderr);
-                cli_error("%s: cannot run under %s: %s", c->cmd[0], e->alloc.name,
-                          strerror(-err));
+                cli_error("%s: cannot run under %s: %s", c->cmd[0], e->alloc.name, strerror(-err));
                 return cli_which_exit_status(err);
             }
             keep_err_tail(e, &e->runs[e->nrun++], err_fd);
@@ -277,10 +290,10 @@ static void compare_notes(const cli_cmp_t *c)
     for (size_t i = 0; i < c->n; i++) {
         if (!c->e[i].stable_out)
             cli_error("note: stdout varies between runs under %s, so stdout is not "
-                      "compared between allocators", c->e[i].alloc.name);
-        if (!c->e[i].stable_status)
-            cli_error("note: the exit status varies between runs under %s",
+                      "compared between allocators",
                       c->e[i].alloc.name);
+        if (!c->e[i].stable_status)
+            cli_error("note: the exit status varies between runs under %s", c->e[i].alloc.name);
     }
     if (!c->status_differs && c->e[0].stable_status && c->e[0].runs[0].status)
         cli_error("note: %s exited with status %d under every allocator", c->cmd[0],
