@@ -6,7 +6,7 @@
  * library's, so these helpers live in tools/; each concept has its own file:
  *   cli_run_alloc.c   allocator names and paths -> the library to preload
  *   cli_run_ldcache.c lookups in the dynamic linker's cache (/etc/ld.so.cache)
- *   cli_run_elfid.c   "is this file a shared library for this machine?"
+ *   cli_run_elfid.c   ld.so's view of a file: preloadable library? dynamic program?
  *   cli_run_env.c     the child's environment (LD_PRELOAD, STRATA_STATS)
  *   cli_proc_which.c  PATH lookup of the command, 126/127 classification
  *   cli_proc_spawn.c  fork + exec + wait4, with wall/user/sys/peak RSS

@@ -1,32 +1,21 @@
 /*
  * cli_run_elfid.c — what the dynamic linker will make of a file: is it a
  * shared library it can preload, or a dynamically linked program (so that
- * LD_PRELOAD reaches it at all)?
- *
- * Only what that needs is read: the ELF header, the program headers,
- * PT_INTERP and the DT_FLAGS_1 entry of PT_DYNAMIC, for ELF32 and ELF64 of
- * either byte order. The file is untrusted: every offset and count is
- * checked against the file size before it is used. Class and machine are
- * compared with /proc/self/exe, so a 32-bit or foreign-architecture library
- * is refused up front rather than making ld.so complain at every run.
+ * LD_PRELOAD reaches it at all)? The file is read with libstrata's ELF
+ * reader (strata_elf_*, which checks every offset); what is decided here is
+ * ld.so's policy: ET_DYN without DF_1_PIE is a library, PT_INTERP marks a
+ * dynamically linked program, and class, byte order and machine must match
+ * this process (/proc/self/exe), so a 32-bit or foreign library found in a
+ * multilib cache or given by the user is refused up front rather than
+ * making ld.so complain at every run.
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli_run.h"
-
-/* A file being inspected. */
-struct elfid {
-    int fd;             /* open for reading */
-    uint64_t size;      /* file size; every read is checked against it */
-    unsigned char cls;  /* ELFCLASS32 or ELFCLASS64 */
-    unsigned char data; /* ELFDATA2LSB or ELFDATA2MSB */
-};
+#include "strata.h"
 
 static uint64_t get(const unsigned char *p, unsigned len, unsigned char data)
 {
@@ -36,86 +25,53 @@ static uint64_t get(const unsigned char *p, unsigned len, unsigned char data)
     return v;
 }
 
-/* Reads len bytes at off, refusing ranges outside the file. */
-static int elfid_pread(const struct elfid *f, void *buf, uint64_t len, uint64_t off)
+/* DT_FLAGS_1 & DF_1_PIE in a PT_DYNAMIC's bytes: how ld.so tells a PIE
+ * program from a library, both being ET_DYN. */
+static bool dynamic_is_pie(const unsigned char *dyn, size_t len, unsigned char cls,
+                           unsigned char data)
 {
-    if (off > f->size || len > f->size - off)
-        return -ENOEXEC;
-    ssize_t n = pread(f->fd, buf, len, (off_t)off);
-    return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
-}
-
-/* Scans PT_DYNAMIC for DT_FLAGS_1 & DF_1_PIE (how ld.so tells a PIE
- * program from a library; both are ET_DYN). */
-static bool elfid_pie(const struct elfid *f, uint64_t off, uint64_t len)
-{
-    unsigned w = f->cls == ELFCLASS64 ? 8 : 4;
-    unsigned char ent[16];
-    for (uint64_t i = 0; i + 2 * w <= len && i < 4096 * 16; i += 2 * w) {
-        if (elfid_pread(f, ent, 2 * w, off + i))
-            return false;
-        uint64_t tag = get(ent, w, f->data);
+    unsigned w = cls == ELFCLASS64 ? 8 : 4;
+    for (size_t i = 0; len >= 2 * w && i <= len - 2 * w; i += 2 * w) {
+        uint64_t tag = get(dyn + i, w, data);
         if (tag == DT_NULL)
             return false;
         if (tag == DT_FLAGS_1)
-            return get(ent + w, w, f->data) & DF_1_PIE;
+            return get(dyn + i + w, w, data) & DF_1_PIE;
     }
     return false;
 }
 
-static int elfid_phdrs(const struct elfid *f, const unsigned char *eh, cli_elfinfo_t *info)
+static void elfid_fill(const strata_elf_t *elf, cli_elfinfo_t *info)
 {
-    bool b64 = f->cls == ELFCLASS64;
-    uint64_t phoff = get(eh + (b64 ? 32 : 28), b64 ? 8 : 4, f->data);
-    unsigned phentsize = (unsigned)get(eh + (b64 ? 54 : 42), 2, f->data);
-    unsigned phnum = (unsigned)get(eh + (b64 ? 56 : 44), 2, f->data);
-    if (phentsize < (b64 ? 56u : 32u) && phnum)
-        return -ENOEXEC;
-    for (unsigned i = 0; i < phnum; i++) {
-        unsigned char ph[56];
-        int err = elfid_pread(f, ph, b64 ? 56 : 32, phoff + (uint64_t)i * phentsize);
-        if (err)
-            return err;
-        uint32_t type = (uint32_t)get(ph, 4, f->data);
-        uint64_t off = get(ph + (b64 ? 8 : 4), b64 ? 8 : 4, f->data);
-        uint64_t filesz = get(ph + (b64 ? 32 : 16), b64 ? 8 : 4, f->data);
-        if (type == PT_INTERP && filesz > 1 && filesz < sizeof info->interp &&
-            elfid_pread(f, info->interp, filesz, off) == 0) {
-            info->interp[filesz - 1] = '\0';
-            info->has_interp = true;
-        }
-        if (type == PT_DYNAMIC)
-            info->pie = elfid_pie(f, off, filesz);
+    const strata_elf_header_t *h = strata_elf_header(elf);
+    info->cls = h->elf_class;
+    info->data = h->data;
+    info->type = h->type;
+    info->machine = h->machine;
+    const char *interp = strata_elf_interp(elf);
+    if (interp && strlen(interp) < sizeof info->interp) {
+        strcpy(info->interp, interp);
+        info->has_interp = true;
     }
-    return 0;
+    for (size_t i = 0; i < strata_elf_segment_count(elf); i++) {
+        const void *dyn;
+        size_t len;
+        if (strata_elf_segment(elf, i)->type == PT_DYNAMIC &&
+            strata_elf_segment_data(elf, i, &dyn, &len) == 0)
+            info->pie = dynamic_is_pie(dyn, len, info->cls, info->data);
+    }
 }
 
 int cli_elfid_inspect(const char *path, cli_elfinfo_t *info)
 {
     memset(info, 0, sizeof *info);
-    struct elfid f = {.fd = open(path, O_RDONLY | O_CLOEXEC)};
-    if (f.fd < 0)
-        return -errno;
-    unsigned char eh[64];
-    struct stat st;
-    int err = fstat(f.fd, &st) ? -errno : 0;
-    f.size = err ? 0 : (uint64_t)st.st_size;
-    if (!err && (elfid_pread(&f, eh, 52, 0) || memcmp(eh, ELFMAG, SELFMAG)))
-        err = -ENOEXEC;
-    if (!err) {
-        f.cls = info->cls = eh[EI_CLASS];
-        f.data = info->data = eh[EI_DATA];
-        info->type = (unsigned)get(eh + 16, 2, f.data);
-        info->machine = (unsigned)get(eh + 18, 2, f.data);
-        if (f.cls == ELFCLASS64 && elfid_pread(&f, eh, 64, 0))
-            err = -ENOEXEC;
-        else if (f.cls != ELFCLASS32 && f.cls != ELFCLASS64)
-            err = -ENOEXEC;
-        else
-            err = elfid_phdrs(&f, eh, info);
-    }
-    close(f.fd);
-    return err;
+    strata_elf_t *elf;
+    int err = strata_elf_open(path, &elf, NULL);
+    if (err)
+        return err == -EINVAL ? -ENOEXEC : err; /* malformed: ld.so would refuse it too */
+    elfid_fill(elf, info);
+    strata_elf_close(elf);
+    return 0;
 }
 
 int cli_elfid_check_dso(const char *path, char *why, size_t whylen)
@@ -123,7 +79,7 @@ int cli_elfid_check_dso(const char *path, char *why, size_t whylen)
     cli_elfinfo_t id, self;
     int err = cli_elfid_inspect(path, &id);
     if (err == -ENOEXEC)
-        snprintf(why, whylen, "not an ELF file (or a truncated one), so not a shared library");
+        snprintf(why, whylen, "not an ELF file (or a malformed one), so not a shared library");
     else if (err)
         snprintf(why, whylen, "%s", strerror(-err));
     else if (id.type != ET_DYN || id.pie)
