@@ -165,7 +165,7 @@ static int parse_field(const char *line, size_t len, size_t *name_len, uint64_t 
     *name_len = (size_t)(colon - line);
     const char *p = skip_spaces(colon + 1, end);
     if (scan_u64(&p, end, 10, value))
-        return 1;
+        return p < end && *p >= '0' && *p <= '9' ? -EINVAL : 1; /* overflow : text */
     p = skip_spaces(p, end);
     if (end - p >= 2 && p[0] == 'k' && p[1] == 'B') {
         if (*value > UINT64_MAX / 1024)
