@@ -167,6 +167,17 @@ void *cow_os_map_fd(int fd, size_t len, int prot, int *err)
     return p;
 }
 
+/* Private (copy-on-write) mapping of fd, NULL on failure with *err. */
+void *cow_os_map_private_fd(int fd, size_t len, int prot, int *err)
+{
+    void *p = mmap(NULL, len, prot, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+        *err = -errno;
+        return NULL;
+    }
+    return p;
+}
+
 int cow_os_unmap(void *addr, size_t len)
 {
     return munmap(addr, len) < 0 ? -errno : 0;

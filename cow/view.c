@@ -12,7 +12,11 @@
  *     first fills the pages not yet moved through our writable mapping of
  *     the memfd, so the receiver keeps a complete copy.
  * Write-protection is per address space: the memfd is sealed with
- * F_SEAL_FUTURE_WRITE so no one gets a new way to write it.
+ * F_SEAL_FUTURE_WRITE so no one gets a new way to write it. The receiver
+ * therefore maps it MAP_PRIVATE: registering a MAP_SHARED mapping needs
+ * VM_MAYWRITE, which the seal removes (UFFDIO_REGISTER fails with EPERM).
+ * Pages moved by UFFDIO_COPY become the receiver's own; pages it reads
+ * after the owner completed the memfd come from the memfd's page cache.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -235,7 +239,7 @@ int strata_cow_snap_map_fd(int fd, const void **addr, size_t *len)
         err = -EPROTO;
     unsigned char *base = NULL;
     if (!err)
-        base = cow_os_map_fd(memfd, hello.size, PROT_READ, &err);
+        base = cow_os_map_private_fd(memfd, hello.size, PROT_READ, &err);
     cow_os_close(memfd);
     if (!err)
         err = hand_over(fd, base, hello.size);

@@ -1,0 +1,774 @@
+/*
+ * check_cow.c — integration tests of cow buffers through strata.h only:
+ * snapshot content, one copy per written page, many snapshots released in
+ * any order without leaks, destroy with snapshots outstanding, the
+ * snapshot map, persist while writing, share with another process, read(2)
+ * into a protected page, the documented traps (fork, MADV_DONTNEED, THP)
+ * and the error paths. Cases that need userfaultfd are registered only
+ * when the kernel probe says it works here.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cow/cow_test.h"
+
+#define MIB (1024u * 1024u)
+
+static size_t ps;
+
+/* Page i of buf: first byte seed + i, last 8 bytes i (share_child's check). */
+static void stamp_pages(unsigned char *buf, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len / ps; i++) {
+        uint64_t tag = i;
+        memset(buf + i * ps, (unsigned char)(seed + i), ps - 8);
+        memcpy(buf + (i + 1) * ps - 8, &tag, sizeof tag);
+    }
+}
+
+static strata_cow_t *make(size_t size, unsigned flags)
+{
+    strata_cow_t *cow = NULL;
+    ck_assert_int_eq(strata_cow_create(size, flags, &cow), 0);
+    ck_assert_ptr_nonnull(cow);
+    return cow;
+}
+
+static strata_cow_snap_t *snap_of(strata_cow_t *cow)
+{
+    strata_cow_snap_t *s = NULL;
+    ck_assert_int_eq(strata_cow_snapshot(cow, &s), 0);
+    return s;
+}
+
+static strata_cow_stats_t stats_of(strata_cow_t *cow)
+{
+    strata_cow_stats_t st;
+    ck_assert_int_eq(strata_cow_stats(cow, &st), 0);
+    return st;
+}
+
+/* ---- basic ------------------------------------------------------------- */
+
+START_TEST(create_rounds_and_zeroes)
+{
+    strata_cow_t *cow = make(3 * ps + 1, 0);
+    ck_assert_uint_eq(strata_cow_size(cow), 4 * ps);
+    unsigned char *d = strata_cow_data(cow);
+    ck_assert_uint_eq((uintptr_t)d % ps, 0);
+    for (size_t i = 0; i < 4 * ps; i++)
+        ck_assert_uint_eq(d[i], 0);
+    memset(d, 7, 4 * ps);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(snapshot_is_point_in_time)
+{
+    size_t size = 64 * ps;
+    strata_cow_t *cow = make(size, 0);
+    unsigned char *d = strata_cow_data(cow), *got = malloc(size), *want = malloc(size);
+    stamp_pages(d, size, 1);
+    memcpy(want, d, size);
+    strata_cow_snap_t *s = snap_of(cow);
+    ck_assert_uint_eq(strata_cow_snap_size(s), size);
+    stamp_pages(d, size, 100); /* every page rewritten after the snapshot */
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, got, size), 0);
+    ck_assert_mem_eq(got, want, size);
+    /* unaligned reads across page boundaries */
+    ck_assert_int_eq(strata_cow_snap_read(s, ps - 3, got, 2 * ps + 5), 0);
+    ck_assert_mem_eq(got, want + ps - 3, 2 * ps + 5);
+    ck_assert_uint_eq(d[0], 100);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+    free(got);
+    free(want);
+}
+END_TEST
+
+START_TEST(only_written_pages_are_copied_once)
+{
+    strata_cow_t *cow = make(256 * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    strata_cow_snap_t *a = snap_of(cow), *b = snap_of(cow); /* same version */
+    for (size_t i = 0; i < 10; i++)
+        d[i * 7 * ps] = 1, d[i * 7 * ps + 1] = 2; /* two writes, one copy */
+    strata_cow_stats_t st = stats_of(cow);
+    ck_assert_uint_eq(st.pages_copied, 10);
+    ck_assert_uint_eq(st.store_pages, 10);
+    ck_assert_uint_eq(st.snapshots_live, 2);
+    unsigned char c = 9;
+    ck_assert_int_eq(strata_cow_snap_read(a, 7 * ps, &c, 1), 0);
+    ck_assert_uint_eq(c, 0);
+    ck_assert_int_eq(strata_cow_snap_read(b, 7 * ps, &c, 1), 0);
+    ck_assert_uint_eq(c, 0);
+    /* a third snapshot needs no copy of pages written before it */
+    strata_cow_snap_t *s3 = snap_of(cow);
+    ck_assert_uint_eq(stats_of(cow).last_arm_pages >= 10, 1);
+    ck_assert_int_eq(strata_cow_snap_read(s3, 7 * ps + 1, &c, 1), 0);
+    ck_assert_uint_eq(c, 2);
+    ck_assert_uint_eq(stats_of(cow).pages_copied, 10);
+    strata_cow_snap_release(a);
+    ck_assert_uint_eq(stats_of(cow).store_pages, 10); /* b still needs them */
+    strata_cow_snap_release(b);
+    ck_assert_uint_eq(stats_of(cow).store_pages, 0);
+    strata_cow_snap_release(s3);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(snapshot_map_is_read_only_and_exact)
+{
+    size_t size = 32 * ps;
+    strata_cow_t *cow = make(size, 0);
+    unsigned char *d = strata_cow_data(cow);
+    stamp_pages(d, size, 3);
+    unsigned char *want = malloc(size);
+    memcpy(want, d, size);
+    strata_cow_snap_t *s = snap_of(cow);
+    stamp_pages(d, size / 2, 50);
+    const unsigned char *m, *m2;
+    ck_assert_int_eq(strata_cow_snap_map(s, (const void **)&m), 0);
+    ck_assert_int_eq(strata_cow_snap_map(s, (const void **)&m2), 0);
+    ck_assert_ptr_eq(m, m2);
+    ck_assert_uint_eq(m[5 * ps], want[5 * ps]); /* one page read: one moved */
+    ck_assert_uint_eq(stats_of(cow).view_pages_moved, 1);
+    ck_assert_mem_eq(m, want, size);
+    stamp_pages(d, size, 77);
+    ck_assert_mem_eq(m, want, size);
+    ck_assert_uint_eq(stats_of(cow).view_pages_moved, 32);
+    /* listed in the registry as a cow snapshot */
+    strata_region_t r[4096];
+    long n = strata_regions(r, 4096);
+    int found = 0;
+    for (long i = 0; i < n && i < 4096; i++)
+        found |= r[i].start == (uintptr_t)m && r[i].kind == STRATA_REGION_COW_SNAPSHOT;
+    ck_assert_int_eq(found, 1);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+    free(want);
+}
+END_TEST
+
+START_TEST(snapshot_map_write_faults)
+{
+    strata_cow_t *cow = make(4 * ps, 0);
+    strata_cow_snap_t *s = snap_of(cow);
+    unsigned char *m;
+    ck_assert_int_eq(strata_cow_snap_map(s, (const void **)&m), 0);
+    m[0] = 1; /* read-only mapping: SIGSEGV */
+}
+END_TEST
+
+/* ---- many snapshots, release order, leaks ------------------------------- */
+
+START_TEST(many_snapshots_random_release_no_leak)
+{
+    enum { NSNAP = 48, NPAGES = 1024 };
+    strata_cow_t *cow = make(NPAGES * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    memset(d, 0, NPAGES * ps); /* resident before the baseline */
+    strata_cow_snap_t *s = snap_of(cow);
+    strata_cow_snap_release(s);
+    strata_cow_stats_t base = stats_of(cow);
+    long rss0 = cow_test_rss_kib();
+    strata_cow_snap_t *snaps[NSNAP];
+    uint64_t seed = 42;
+    for (int k = 0; k < NSNAP; k++) {
+        snaps[k] = snap_of(cow);
+        for (int j = 0; j < 64; j++) /* snapshot k+1 sees k+1 in these pages */
+            d[(cow_test_rand(&seed) % NPAGES) * ps] = (unsigned char)(k + 1);
+    }
+    ck_assert_uint_gt(stats_of(cow).store_pages, 64);
+    int order[NSNAP];
+    for (int k = 0; k < NSNAP; k++)
+        order[k] = k;
+    for (int k = NSNAP - 1; k > 0; k--) {
+        int j = (int)(cow_test_rand(&seed) % (uint64_t)(k + 1)), t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    unsigned char *page = malloc(ps), *want = calloc(NPAGES, 1);
+    for (int k = 0; k < NSNAP; k++) {
+        int victim = order[k];
+        /* every remaining snapshot still reads its own version */
+        for (int other = 0; other < NSNAP; other++) {
+            if (!snaps[other])
+                continue;
+            uint64_t replay = 42;
+            memset(want, 0, NPAGES);
+            for (int kk = 0; kk < other; kk++)
+                for (int j = 0; j < 64; j++)
+                    want[cow_test_rand(&replay) % NPAGES] = (unsigned char)(kk + 1);
+            for (size_t p = 0; p < NPAGES; p += 13) {
+                ck_assert_int_eq(strata_cow_snap_read(snaps[other], p * ps, page, 1), 0);
+                ck_assert_uint_eq(page[0], want[p]);
+            }
+        }
+        strata_cow_snap_release(snaps[victim]);
+        snaps[victim] = NULL;
+    }
+    strata_cow_stats_t end = stats_of(cow);
+    ck_assert_uint_eq(end.snapshots_live, 0);
+    ck_assert_uint_eq(end.store_pages, 0);
+    ck_assert_uint_eq(end.store_bytes, 0);
+    ck_assert_uint_le(end.metadata_bytes, base.metadata_bytes + 64 * sizeof(uint64_t));
+    long rss1 = cow_test_rss_kib();
+    ck_assert_int_le(rss1, rss0 + 512); /* copies freed: within 512 KiB of baseline */
+    free(page);
+    free(want);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+static long registry_count(void)
+{
+    return strata_regions(NULL, 0);
+}
+
+START_TEST(destroy_with_snapshots_outstanding)
+{
+    long regions0 = registry_count();
+    strata_cow_t *cow = make(128 * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    strata_cow_snap_t *s[5];
+    const void *m;
+    for (int i = 0; i < 5; i++) {
+        s[i] = snap_of(cow);
+        memset(d, i + 1, 128 * ps);
+    }
+    ck_assert_int_eq(strata_cow_snap_map(s[2], &m), 0);
+    ck_assert_int_gt(registry_count(), regions0 + 2); /* buffer, store, map */
+    /* destroy releases every snapshot, unmaps, and unregisters it all */
+    strata_cow_destroy(cow);
+    ck_assert_int_eq(registry_count(), regions0);
+}
+END_TEST
+
+/* ---- persist ----------------------------------------------------------- */
+
+struct writer {
+    unsigned char *data;
+    size_t len;
+    volatile int stop;
+    uint64_t seed;
+};
+
+static void *scribble(void *arg)
+{
+    struct writer *w = arg;
+    while (!w->stop) {
+        size_t off = (cow_test_rand(&w->seed) % (w->len / 8)) * 8;
+        __atomic_store_n((uint64_t *)(w->data + off), w->seed, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+START_TEST(persist_while_writing_matches_snapshot)
+{
+    size_t size = 16 * MIB;
+    strata_cow_t *cow = make(size, 0);
+    unsigned char *d = strata_cow_data(cow);
+    stamp_pages(d, size, 9);
+    strata_cow_snap_t *s = snap_of(cow);
+    struct writer w[2] = {{d, size, 0, 1}, {d, size, 0, 2}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, scribble, &w[i]);
+    char path[] = "/tmp/strata-cow-persist-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(strata_cow_snap_persist(s, fd), 0);
+    for (int i = 0; i < 2; i++) {
+        w[i].stop = 1;
+        pthread_join(t[i], NULL);
+    }
+    ck_assert_int_eq(lseek(fd, 0, SEEK_END), (off_t)size);
+    unsigned char *file = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0), *snap = malloc(size);
+    ck_assert_ptr_ne(file, MAP_FAILED);
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, snap, size), 0);
+    ck_assert_mem_eq(file, snap, size);
+    unsigned char *want = malloc(size);
+    stamp_pages(want, size, 9);
+    ck_assert_mem_eq(file, want, size);
+    ck_assert_uint_gt(stats_of(cow).pages_copied, 0); /* writers did run */
+    munmap(file, size);
+    close(fd);
+    free(snap);
+    free(want);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(persist_to_a_pipe)
+{
+    strata_cow_t *cow = make(8 * ps, 0);
+    stamp_pages(strata_cow_data(cow), 8 * ps, 4);
+    strata_cow_snap_t *s = snap_of(cow);
+    memset(strata_cow_data(cow), 0, 8 * ps);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+    ck_assert_int_eq(strata_cow_snap_persist(s, p[1]), 0);
+    close(p[1]);
+    unsigned char *got = malloc(8 * ps), *want = malloc(8 * ps);
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(p[0], got + n, 8 * ps - n)) > 0)
+        n += (size_t)r;
+    ck_assert_uint_eq(n, 8 * ps);
+    stamp_pages(want, 8 * ps, 4);
+    ck_assert_mem_eq(got, want, 8 * ps);
+    ck_assert_int_eq(strata_cow_snap_persist(s, -1), -EBADF);
+    close(p[0]);
+    free(got);
+    free(want);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+/* ---- share with another process ---------------------------------------- */
+
+static int send_fd(int sock, int fd)
+{
+    char byte = 'F';
+    struct iovec iov = {&byte, 1};
+    union {
+        char space[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+                       .msg_controllen = sizeof ctl.space};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+}
+
+/* Runs share_child on a share of a snapshot of stamp_pages(seed 5) while
+ * writers rewrite the buffer; returns the child's report. */
+static void share_to_child(size_t npages, size_t every, char *report, size_t cap)
+{
+    const char *child = getenv("COW_SHARE_CHILD");
+    ck_assert_ptr_nonnull(child);
+    strata_cow_t *cow = make(npages * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    stamp_pages(d, npages * ps, 5);
+    strata_cow_snap_t *s = snap_of(cow);
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char fdarg[16], everyarg[16];
+        close(sv[0]);
+        snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
+        snprintf(everyarg, sizeof everyarg, "%zu", every);
+        execl(child, child, fdarg, "5", everyarg, (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    int fd = -1;
+    ck_assert_int_eq(strata_cow_snap_share(s, &fd), 0);
+    ck_assert_int_eq(send_fd(sv[0], fd), 0);
+    close(fd);
+    struct writer w = {d, npages * ps, 0, 3};
+    pthread_t t;
+    pthread_create(&t, NULL, scribble, &w);
+    ssize_t n = read(sv[0], report, cap - 1);
+    report[n > 0 ? n : 0] = '\0';
+    int st;
+    waitpid(pid, &st, 0);
+    w.stop = 1;
+    pthread_join(t, NULL);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %s", report);
+    unsigned long read_pages = strtoul(report + 3, NULL, 10);
+    /* pages moved on demand: exactly the pages the child read */
+    ck_assert_uint_eq(stats_of(cow).view_pages_moved, read_pages);
+    close(sv[0]);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+
+START_TEST(share_to_child_process)
+{
+    char report[256];
+    share_to_child(512, 1, report, sizeof report);
+    ck_assert_str_eq(report, "ok 512");
+}
+END_TEST
+
+START_TEST(share_moves_only_pages_read)
+{
+    char report[256];
+    share_to_child(512, 4, report, sizeof report);
+    ck_assert_str_eq(report, "ok 128");
+}
+END_TEST
+
+START_TEST(share_is_complete_after_release)
+{
+    strata_cow_t *cow = make(16 * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    stamp_pages(d, 16 * ps, 5);
+    strata_cow_snap_t *s = snap_of(cow);
+    int fd;
+    ck_assert_int_eq(strata_cow_snap_share(s, &fd), 0);
+    memset(d, 0xEE, 16 * ps);
+    strata_cow_snap_release(s); /* before the receiver maps it */
+    const unsigned char *m;
+    size_t len;
+    ck_assert_int_eq(strata_cow_snap_map_fd(fd, (const void **)&m, &len), 0);
+    ck_assert_uint_eq(len, 16 * ps);
+    unsigned char *want = malloc(16 * ps);
+    stamp_pages(want, 16 * ps, 5);
+    ck_assert_mem_eq(m, want, 16 * ps);
+    ck_assert_int_eq(strata_cow_snap_unmap(m, len), 0);
+    ck_assert_int_eq(strata_cow_snap_map_fd(fd, (const void **)&m, &len), -EPROTO);
+    close(fd);
+    free(want);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+/* ---- read(2) into a protected page ----------------------------------- */
+
+START_TEST(read_syscall_into_protected_buffer)
+{
+    strata_cow_t *cow = make(4 * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    memset(d, 1, 4 * ps);
+    strata_cow_snap_t *s = snap_of(cow);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    unsigned char msg[100];
+    memset(msg, 0x42, sizeof msg);
+    ck_assert_int_eq(write(p[1], msg, sizeof msg), (ssize_t)sizeof msg);
+    /* the kernel writes into the protected page: trapped, saved, completed */
+    ck_assert_int_eq(read(p[0], d + ps + 10, sizeof msg), (ssize_t)sizeof msg);
+    ck_assert_mem_eq(d + ps + 10, msg, sizeof msg);
+    unsigned char c;
+    ck_assert_int_eq(strata_cow_snap_read(s, ps + 10, &c, 1), 0);
+    ck_assert_uint_eq(c, 1);
+    close(p[0]);
+    close(p[1]);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+/* ---- traps ---------------------------------------------------------------- */
+
+START_TEST(fork_child_has_no_buffer)
+{
+    strata_cow_t *cow = make(4 * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    d[0] = 1;
+    strata_cow_snap_t *s = snap_of(cow);
+    pid_t pid = fork();
+    if (pid == 0) {
+        strata_cow_snap_t *s2;
+        unsigned char c;
+        if (strata_cow_snapshot(cow, &s2) != -ECHILD || strata_cow_snap_read(s, 0, &c, 1) != -ECHILD)
+            _exit(3);
+        signal(SIGSEGV, SIG_DFL);
+        d[0] = 2; /* MADV_DONTFORK: not mapped here */
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "child status %d", st);
+    d[0] = 5; /* the parent is unaffected */
+    unsigned char c;
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, &c, 1), 0);
+    ck_assert_uint_eq(c, 1);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(madv_dontneed_drops_discard_saves)
+{
+    strata_cow_t *cow = make(4 * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    memset(d, 9, 4 * ps);
+    strata_cow_snap_t *s = snap_of(cow);
+    unsigned char c;
+    /* documented trap: a bare MADV_DONTNEED drops the page from the snapshot */
+    ck_assert_int_eq(madvise(d, ps, MADV_DONTNEED), 0);
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, &c, 1), 0);
+    ck_assert_uint_eq(c, 0);
+    /* strata_cow_discard saves it first */
+    ck_assert_int_eq(strata_cow_discard(cow, ps, 2 * ps), 0);
+    ck_assert_uint_eq(d[ps], 0);
+    ck_assert_uint_eq(d[2 * ps], 0);
+    ck_assert_int_eq(strata_cow_snap_read(s, ps, &c, 1), 0);
+    ck_assert_uint_eq(c, 9);
+    ck_assert_int_eq(strata_cow_snap_read(s, 2 * ps + 5, &c, 1), 0);
+    ck_assert_uint_eq(c, 9);
+    d[ps] = 3; /* still writable after the discard */
+    ck_assert_int_eq(strata_cow_discard(cow, 1, ps), -EINVAL);
+    ck_assert_int_eq(strata_cow_discard(cow, 0, 5 * ps), -EINVAL);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+/* VmFlags of the mapping that contains addr, from /proc/self/smaps. */
+static void vmflags_of(const void *addr, char *out, size_t cap)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0;
+    out[0] = '\0';
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+        else if (in && !strncmp(line, "VmFlags:", 8))
+            snprintf(out, cap, "%.200s", line + 8);
+    }
+    if (f)
+        fclose(f);
+}
+
+START_TEST(buffer_has_no_huge_pages_and_is_not_inherited)
+{
+    strata_cow_t *cow = make(8 * MIB, 0);
+    char flags[256];
+    vmflags_of(strata_cow_data(cow), flags, sizeof flags);
+    ck_assert_msg(strstr(flags, " nh") != NULL, "VmFlags:%s", flags); /* MADV_NOHUGEPAGE */
+    ck_assert_msg(strstr(flags, " dc") != NULL, "VmFlags:%s", flags); /* MADV_DONTFORK */
+    ck_assert_msg(strstr(flags, " uw") != NULL, "VmFlags:%s", flags); /* uffd-wp registered */
+    strata_region_t r[4096];
+    long n = strata_regions(r, 4096);
+    int found = 0;
+    for (long i = 0; i < n && i < 4096; i++)
+        found |= r[i].start == (uintptr_t)strata_cow_data(cow) &&
+                 r[i].kind == STRATA_REGION_COW_BUFFER && r[i].length == 8 * MIB;
+    ck_assert_int_eq(found, 1);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------- */
+
+START_TEST(bad_sizes_and_flags)
+{
+    strata_cow_t *cow = (strata_cow_t *)1;
+    ck_assert_int_eq(strata_cow_create(0, 0, &cow), -EINVAL);
+    ck_assert_ptr_null(cow);
+    ck_assert_int_eq(strata_cow_create(SIZE_MAX, 0, &cow), -EOVERFLOW);
+    ck_assert_int_eq(strata_cow_create(SIZE_MAX - ps * 2, 0, &cow), -ENOMEM);
+    ck_assert_int_eq(strata_cow_create((size_t)1 << 62, 0, &cow), -ENOMEM);
+    ck_assert_int_eq(strata_cow_create(ps, 1u << 30, &cow), -EINVAL);
+    ck_assert_int_eq(strata_cow_create(ps, 0, NULL), -EINVAL);
+    ck_assert_ptr_null(strata_cow_data(NULL));
+    ck_assert_uint_eq(strata_cow_size(NULL), 0);
+    strata_cow_destroy(NULL);
+    strata_cow_snap_release(NULL);
+}
+END_TEST
+
+START_TEST(bad_ranges)
+{
+    strata_cow_t *cow = make(4 * ps, 0);
+    strata_cow_snap_t *s = snap_of(cow);
+    unsigned char b[16];
+    ck_assert_int_eq(strata_cow_snap_read(s, 4 * ps, b, 1), -EINVAL);
+    ck_assert_int_eq(strata_cow_snap_read(s, 4 * ps - 1, b, 2), -EINVAL);
+    ck_assert_int_eq(strata_cow_snap_read(s, 1, b, SIZE_MAX), -EINVAL);
+    ck_assert_int_eq(strata_cow_snap_read(s, 4 * ps, b, 0), 0);
+    ck_assert_int_eq(strata_cow_snapshot(cow, NULL), -EINVAL);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(use_after_release_is_detected)
+{
+    strata_cow_t *cow = make(4 * ps, 0);
+    strata_cow_snap_t *s = snap_of(cow);
+    strata_cow_snap_release(s);
+    unsigned char b;
+    /* documented best-effort check while the memory is not reused */
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, &b, 1), -EBADF);
+    ck_assert_uint_eq(strata_cow_snap_size(s), 0);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+/* Runs fn in a child with stderr captured; returns its wait status. */
+static int in_child(void (*fn)(void), char *err, size_t cap)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 2);
+        fn();
+        _exit(0);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n < cap - 1 && (r = read(p[0], err + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return st;
+}
+
+static void double_release(void)
+{
+    strata_cow_t *cow;
+    strata_cow_snap_t *s;
+    if (strata_cow_create(ps, 0, &cow) || strata_cow_snapshot(cow, &s))
+        _exit(5);
+    strata_cow_snap_release(s);
+    strata_cow_snap_release(s);
+}
+
+START_TEST(double_release_aborts_with_message)
+{
+    char err[512];
+    int st = in_child(double_release, err, sizeof err);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %d: %s", st, err);
+    ck_assert_msg(strstr(err, "strata: cow: strata_cow_snap_release of a snapshot already "
+                              "released") != NULL,
+                  "%s", err);
+}
+END_TEST
+
+/* Denies userfaultfd(2) and the USERFAULTFD_IOC_NEW ioctl with EPERM. */
+static void deny_userfaultfd(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_userfaultfd, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 2),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xAA00, 1, 0), /* USERFAULTFD_IOC_NEW */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+        _exit(4);
+}
+
+static void create_without_userfaultfd(void)
+{
+    deny_userfaultfd();
+    strata_cow_t *cow = NULL;
+    int code = strata_cow_create(ps, 0, &cow);
+    strata_cow_probe_t p;
+    int pcode = strata_cow_probe(&p);
+    fprintf(stderr, "create=%d probe=%d source=%s msg=%s", code, pcode, p.source, p.msg);
+    _exit(code == -EPERM && pcode == -EPERM && !cow ? 0 : 1);
+}
+
+START_TEST(no_userfaultfd_gives_precise_error)
+{
+    char err[1024];
+    int st = in_child(create_without_userfaultfd, err, sizeof err);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+    ck_assert_msg(strstr(err, "userfaultfd unavailable") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "vm.unprivileged_userfaultfd") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "run as root") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "source=none") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(probe_reports_features)
+{
+    strata_cow_probe_t p;
+    ck_assert_int_eq(strata_cow_probe(&p), 0);
+    ck_assert_int_eq(p.code, 0);
+    ck_assert_int_eq(p.write_protect, 1);
+    ck_assert_ptr_nonnull(strstr(p.msg, "userfaultfd usable via"));
+    ck_assert_uint_ne(p.features, 0);
+}
+END_TEST
+
+static Suite *cow_suite(void)
+{
+    Suite *s = suite_create("cow");
+    int usable = cow_test_usable("check_cow");
+    strata_cow_probe_t p;
+    strata_cow_probe(&p);
+    const char *no_uffd = "userfaultfd write-protect unavailable (see above)";
+
+    TCase *err = tcase_create("errors");
+    tcase_add_test(err, bad_sizes_and_flags);
+    tcase_add_test(err, no_userfaultfd_gives_precise_error);
+    suite_add_tcase(s, err);
+
+    TCase *basic = tcase_create("snapshot");
+    tcase_add_test(basic, probe_reports_features);
+    tcase_add_test(basic, create_rounds_and_zeroes);
+    tcase_add_test(basic, snapshot_is_point_in_time);
+    tcase_add_test(basic, only_written_pages_are_copied_once);
+    tcase_add_test(basic, bad_ranges);
+    tcase_add_test(basic, use_after_release_is_detected);
+    tcase_add_test(basic, double_release_aborts_with_message);
+    tcase_add_test(basic, read_syscall_into_protected_buffer);
+    cow_test_add(s, basic, "snapshot", usable, no_uffd);
+
+    TCase *map = tcase_create("map");
+    tcase_add_test(map, snapshot_map_is_read_only_and_exact);
+    tcase_add_test_raise_signal(map, snapshot_map_write_faults, SIGSEGV);
+    cow_test_add(s, map, "map", usable, no_uffd);
+
+    TCase *life = tcase_create("lifetime");
+    tcase_add_test(life, many_snapshots_random_release_no_leak);
+    tcase_add_test(life, destroy_with_snapshots_outstanding);
+    cow_test_add(s, life, "lifetime", usable, no_uffd);
+
+    TCase *persist = tcase_create("persist");
+    tcase_add_test(persist, persist_while_writing_matches_snapshot);
+    tcase_add_test(persist, persist_to_a_pipe);
+    cow_test_add(s, persist, "persist", usable, no_uffd);
+
+    TCase *share = tcase_create("share");
+    tcase_add_test(share, share_to_child_process);
+    tcase_add_test(share, share_moves_only_pages_read);
+    tcase_add_test(share, share_is_complete_after_release);
+    cow_test_add(s, share, "share", usable && p.missing_shmem,
+                 "needs UFFD_FEATURE_MISSING_SHMEM (Linux >= 4.11)");
+
+    TCase *traps = tcase_create("traps");
+    tcase_add_test(traps, fork_child_has_no_buffer);
+    tcase_add_test(traps, madv_dontneed_drops_discard_saves);
+    tcase_add_test(traps, buffer_has_no_huge_pages_and_is_not_inherited);
+    cow_test_add(s, traps, "traps", usable, no_uffd);
+    return s;
+}
+
+int main(void)
+{
+    ps = (size_t)sysconf(_SC_PAGESIZE);
+    return cow_test_run(cow_suite());
+}
