@@ -61,6 +61,19 @@ int elf_parse_sections(strata_elf_t *elf, strata_err_t *err);
 /* elf_segments.c — program headers. */
 int elf_parse_segments(strata_elf_t *elf, strata_err_t *err);
 
+/* elf_notes.c — one note as stored: name and desc point into the image. */
+typedef struct elf_note_raw {
+    uint32_t namesz, descsz, type; /* as in the note header */
+    const char *name;              /* namesz bytes (not necessarily NUL-terminated) */
+    const uint8_t *desc;           /* descsz bytes */
+    uint64_t offset;               /* file offset of the note header */
+    uint64_t desc_offset;          /* file offset of desc */
+} elf_note_raw_t;
+/* Calls fn for each note in [off, off+size) until it returns non-zero
+ * (returned). -EINVAL (err filled) on a note that does not fit. */
+int elf_notes_walk(const elf_image_t *img, uint64_t off, uint64_t size, uint64_t align,
+                   int (*fn)(const elf_note_raw_t *n, void *arg), void *arg, strata_err_t *err);
+
 /* elf_core.c — BFD's pseudo-sections of a core file. */
 int elf_core_build(strata_elf_t *elf, strata_err_t *err);
 

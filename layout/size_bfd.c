@@ -362,6 +362,8 @@ static int visit_core(const strata_elf_t *elf,
         return elf_fail(err, -ENOEXEC, EI_VERSION, "e_ident[EI_VERSION] is not 1");
     if (elf->hdr.phnum == 0 || elf->hdr.phentsize != phsz)
         return elf_fail(err, -ENOEXEC, 0, "core file without usable program headers");
+    if (elf->core_bad_notes)
+        return elf_fail(err, -ENOEXEC, UINT64_MAX, "core file notes do not parse");
     for (size_t k = 0; k < elf->npseudo; k++) {
         const elf_pseudo_section_t *p = &elf->pseudo[k];
         strata_elf_size_section_t v = {.name = p->name, .size = p->size, .addr = p->addr,

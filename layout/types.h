@@ -32,7 +32,7 @@ typedef struct elf_field {
 /* A core file's program header turned into the pseudo-sections BFD shows
  * (loadN, loadNa/loadNb, noteN, ...), so `size` on a core matches binutils. */
 typedef struct elf_pseudo_section {
-    char name[32];  /* NUL-terminated, e.g. "load3a", ".reg/1234" */
+    char name[48];  /* NUL-terminated, e.g. "load3a", ".reg/1234" */
     uint64_t size;  /* bytes */
     uint64_t addr;  /* vma */
     uint32_t flags; /* STRATA_ELF_SZ_* */
@@ -54,7 +54,9 @@ struct strata_elf {
     uint64_t shstr_len;             /* bytes at shstr; 0 when there are none */
     const char *interp;             /* PT_INTERP string (NUL inside the file), or NULL */
     elf_pseudo_section_t *pseudo;   /* core files: BFD's pseudo-sections */
-    size_t npseudo;                 /* entries in pseudo */
+    size_t npseudo;                 /* entries in use at pseudo */
+    size_t pseudo_cap;              /* entries allocated at pseudo */
+    uint8_t core_bad_notes;         /* 1: a core note does not parse (BFD rejects) */
     char core_command[96];          /* core: command from NT_PRPSINFO ("" if none) */
     uint8_t core_has_command;       /* 1 when core_command is meaningful */
 };

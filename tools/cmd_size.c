@@ -32,25 +32,29 @@ struct size_run {
     int status;         /* exit status; the last failure wins */
 };
 
-/* rprint_number: right-aligned in width, "0x"/"0" prefixes for hex/octal. */
+/* size_number: decimal, or octal/hex with an explicit "0"/"0x" prefix
+ * (also on zero, unlike printf's "#" flag). Returns the length. */
+static int number_text(const struct size_run *r, uint64_t v, char *buf, size_t len)
+{
+    return snprintf(buf, len,
+                    r->radix == RADIX_DEC   ? "%" PRIu64
+                    : r->radix == RADIX_OCT ? "0%" PRIo64
+                                            : "0x%" PRIx64,
+                    v);
+}
+
+/* rprint_number: the same, right-aligned in width. */
 static void rprint(const struct size_run *r, int width, uint64_t v)
 {
-    if (r->radix == RADIX_DEC)
-        printf("%*" PRIu64, width, v);
-    else if (r->radix == RADIX_OCT)
-        printf("%#*" PRIo64, width, v);
-    else
-        printf("%#*" PRIx64, width, v);
+    char buf[32];
+    number_text(r, v, buf, sizeof buf);
+    printf("%*s", width, buf);
 }
 
 static int number_len(const struct size_run *r, uint64_t v)
 {
     char buf[32];
-    return snprintf(buf, sizeof buf,
-                    r->radix == RADIX_DEC   ? "%" PRIu64
-                    : r->radix == RADIX_OCT ? "%#" PRIo64
-                                            : "%#" PRIx64,
-                    v);
+    return number_text(r, v, buf, sizeof buf);
 }
 
 static void print_name(const char *name, const char *archive)
@@ -202,7 +206,7 @@ static void display_elf(struct size_run *r, const strata_elf_t *elf, const char 
         fputs(" (core file", stdout);
         if (cmd)
             printf(" invoked as %s", cmd);
-        puts(")");
+        puts(")\n"); /* size ends a core's report with an empty line */
     } else {
         putchar('\n');
     }
