@@ -92,8 +92,9 @@ static int read_beacon(pid_t pid, const strata_layout_map_t *m, struct region_se
 
 static int self_regions(struct region_set *s)
 {
+    strata_region_t probe;
     for (;;) {
-        long n = strata_regions(NULL, 0);
+        long n = strata_regions(&probe, 0); /* a count; &probe: never pass NULL */
         if (n < 0)
             return (int)n;
         strata_region_t *v = malloc(((size_t)n + 16) * sizeof *v);
