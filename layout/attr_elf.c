@@ -10,7 +10,10 @@
  * PT_LOADs' page ranges. When two segments share a page, the later one
  * wins, as it does in the loader (mapped later, MAP_FIXED over the first).
  * The bss is the zero-fill part [vaddr+filesz, vaddr+memsz): the rest of
- * the last file-backed page, then the anonymous mapping that follows.
+ * the last file-backed page, then the anonymous mapping that follows. The
+ * kernel may merge that anonymous tail with an adjacent anonymous mmap;
+ * such a mapping keeps its object and bss_bytes, and is called bss only
+ * when the bss is most of it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -149,6 +152,9 @@ static void place(struct strata_layout *lay, const struct object *o, strata_layo
     m->seg_first = (int)at->index;
     m->seg_last = last;
     m->kind = anon ? STRATA_MAP_BSS : kind_of(o->elf, at, m, lo, hi);
+    if (anon && m->bss_bytes < (m->end - m->start) / 2)
+        m->kind = STRATA_MAP_ANON; /* the kernel merged the bss tail with a larger mmap:
+                                      named by what most of it is; bss_bytes tells the rest */
     m->sections = sections_in(lay, o->elf, lo, hi);
 }
 

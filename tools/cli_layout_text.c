@@ -43,7 +43,9 @@ void cli_layout_describe(const strata_layout_map_t *m, char *buf, size_t cap)
         n += seg_text(m, buf + n, n < cap ? cap - n : 0);
         if (m->sections[0])
             ADD(" %s", m->sections);
-        if (m->bss_bytes)
+        if (m->bss_bytes && m->inode == 0 && m->bss_bytes < m->end - m->start - 4095)
+            ADD(" (bss %" PRIu64 " B of it, merged with anonymous memory)", m->bss_bytes);
+        else if (m->bss_bytes)
             ADD(" (bss %" PRIu64 " B)", m->bss_bytes);
     } else if (m->kind == STRATA_MAP_THREAD_STACK) {
         if (m->how == STRATA_HOW_SP)

@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +31,49 @@ int fixture_data[1024] = {42};
 
 static int hold[2]; /* threads block reading this pipe */
 
+static long blocked_tids[2];
+
+/* Waits until thread tid sleeps in a system call, so that its stack
+ * pointer is readable from task/TID/syscall when "ready" is printed. */
+static void wait_blocked(long tid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+    for (int i = 0; i < 2000; i++) {
+        int fd = open(path, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n > 0 && strncmp(buf, "running", 7))
+            return;
+        usleep(1000);
+    }
+}
+
 static void *thread_main(void *arg)
 {
     volatile char local = 1;
+    static int nth;
+    blocked_tids[nth++] = (long)syscall(SYS_gettid);
     printf("thread=%ld 0x%lx\n", (long)syscall(SYS_gettid), (unsigned long)&local);
     fflush(stdout);
     pthread_mutex_unlock(arg);
     char c;
     while (read(hold[0], &c, 1) > 0)
         ;
+    return NULL;
+}
+
+/* With FIXTURE_SPIN set: a thread that never blocks, so its stack pointer
+ * cannot be read from task/TID/syscall ("running"). */
+static void *spin_main(void *arg)
+{
+    volatile char local = 1;
+    printf("spin=%ld 0x%lx\n", (long)syscall(SYS_gettid), (unsigned long)&local);
+    fflush(stdout);
+    pthread_mutex_unlock(arg);
+    for (;;)
+        sched_yield();
     return NULL;
 }
 
@@ -87,13 +122,16 @@ static void threads(void)
 {
     if (pipe(hold))
         exit(3);
-    for (int i = 0; i < 2; i++) {
+    int n = getenv("FIXTURE_SPIN") ? 3 : 2;
+    for (int i = 0; i < n; i++) {
         pthread_t t;
         pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
         pthread_mutex_lock(&m);
-        pthread_create(&t, NULL, thread_main, &m);
+        pthread_create(&t, NULL, i < 2 ? thread_main : spin_main, &m);
         pthread_mutex_lock(&m); /* wait until it printed */
     }
+    wait_blocked(blocked_tids[0]);
+    wait_blocked(blocked_tids[1]);
 }
 
 int main(int argc, char **argv)
