@@ -280,12 +280,22 @@ typedef struct strata_elf_header {
 } strata_elf_header_t;
 STRATA_API const strata_elf_header_t *strata_elf_header(const strata_elf_t *elf);
 
-/* Names from tables (never NULL; unknown values as "<unknown: 0x..>" in
- * the caller's buf of at least 32 bytes). */
+/* Names as readelf prints them, from tables (never NULL; values without a
+ * name are formatted into the caller's buf, e.g. "LOOS+0x5", which should
+ * hold at least 32 bytes). Section and segment types and section flags
+ * depend on the machine (and flags on the OS ABI) of the file. */
 STRATA_API const char *strata_elf_type_name(unsigned e_type, char *buf, size_t len);
 STRATA_API const char *strata_elf_machine_name(unsigned e_machine, char *buf, size_t len);
-STRATA_API const char *strata_elf_segment_type_name(unsigned p_type, char *buf, size_t len);
-STRATA_API const char *strata_elf_section_type_name(unsigned sh_type, char *buf, size_t len);
+STRATA_API const char *strata_elf_osabi_name(unsigned osabi, char *buf, size_t len);
+STRATA_API const char *strata_elf_segment_type_name(unsigned e_machine, unsigned p_type,
+                                                    char *buf, size_t len);
+STRATA_API const char *strata_elf_section_type_name(unsigned e_machine, unsigned sh_type,
+                                                    char *buf, size_t len);
+/* readelf's flag letters (W A X M S I L O G T C x o E D l p R), or "". */
+STRATA_API const char *strata_elf_section_flags_name(unsigned e_machine, unsigned osabi,
+                                                     uint64_t sh_flags, char *buf, size_t len);
+/* "R", "RW", "R E": readelf's three-column segment flags. buf >= 4 bytes. */
+STRATA_API const char *strata_elf_segment_flags_name(unsigned p_flags, char *buf, size_t len);
 
 /* The bytes of section i / segment i inside the file. 0, -ERANGE (index out
  * of range), -ENODATA (SHT_NOBITS or no file bytes) or -EINVAL (the range

@@ -1,0 +1,199 @@
+/*
+ * core_page.c — one page: its blocks and their free lists.
+ *
+ * Free-list sharding (mimalloc's design): a page has three lists, so that
+ * the hot paths never contend —
+ *   free        blocks malloc pops (owner thread only),
+ *   local_free  blocks the owner frees (owner only; becomes `free` when
+ *               `free` runs dry, which keeps malloc's list short and hot),
+ *   thread_free blocks other threads free (atomic push; the owner takes the
+ *               whole list with one CAS when it collects).
+ * Every link is XORed with the process secret. Blocks are carved lazily
+ * (EXTEND_BYTES at a time) so a page only becomes resident as it is used.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define EXTEND_BYTES 8192u
+
+void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
+{
+    alloc_segment_t *seg = (alloc_segment_t *)((uintptr_t)page & ~(uintptr_t)ALLOC_SEGMENT_MASK);
+    size_t bs = alloc_class_size[cls];
+    page->block_size = (uint32_t)bs;
+    /* floor(2^40/bs)+1: (off * recip) >> 40 == off / bs for every multiple
+     * of bs inside a segment, and idx * bs != off for every non-multiple. */
+    page->recip = ((uint64_t)1 << 40) / bs + 1;
+    page->class_idx = (uint8_t)cls;
+    page->start = (uint8_t *)seg + (size_t)(page - seg->pages) * ALLOC_SLICE_SIZE;
+    page->reserved = (uint32_t)((size_t)page->slice_count * ALLOC_SLICE_SIZE / bs);
+    page->capacity = 0;
+    page->used = 0;
+    page->free = NULL;
+    page->local_free = NULL;
+    page->in_full = 0;
+    page->is_zero = page->fresh;
+    page->next = page->prev = NULL;
+    atomic_store_explicit(&page->thread_free, ALLOC_TF_NORMAL, memory_order_relaxed);
+    atomic_store_explicit(&page->heap, heap, memory_order_release);
+}
+
+/* Carves up to EXTEND_BYTES of never-used blocks onto `free`. */
+void alloc_page_extend(alloc_page_t *page)
+{
+    size_t bs = page->block_size;
+    uint32_t n = page->reserved - page->capacity;
+    uint32_t max = (uint32_t)(EXTEND_BYTES / bs);
+    if (n > (max ? max : 1))
+        n = max ? max : 1;
+    if (n == 0)
+        return;
+    uintptr_t key = alloc_global.key;
+    uint8_t *first = page->start + (size_t)page->capacity * bs;
+    for (uint32_t i = 0; i + 1 < n; i++)
+        ((alloc_block_t *)(first + i * bs))->next_enc = (uintptr_t)(first + (i + 1) * bs) ^ key;
+    ((alloc_block_t *)(first + (size_t)(n - 1) * bs))->next_enc = (uintptr_t)page->free ^ key;
+    page->is_zero = (page->free == NULL || page->is_zero) && page->fresh;
+    page->free = (alloc_block_t *)first;
+    page->capacity += n;
+}
+
+_Noreturn static void corrupt(const alloc_page_t *page)
+{
+    alloc_fatal("strata: heap corruption detected in the free lists of the page at %p "
+                "(blocks of %u bytes)\n", (void *)page->start, (unsigned)page->block_size);
+}
+
+/* Takes the whole thread_free list (keeping the state bits) and moves it
+ * onto local_free; used drops by its length. */
+static void collect_thread_free(alloc_page_t *page)
+{
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+    while ((tf & ~(uintptr_t)3) != 0 &&
+           !atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, tf & 3,
+                                                  memory_order_acq_rel, memory_order_relaxed))
+        ;
+    alloc_block_t *head = (alloc_block_t *)(tf & ~(uintptr_t)3);
+    if (head == NULL)
+        return;
+    uintptr_t key = alloc_global.key;
+    uint32_t n = 1;
+    alloc_block_t *tail = head;
+    for (uintptr_t next; (next = tail->next_enc ^ key) != 0; tail = (alloc_block_t *)next)
+        if (++n > page->capacity)
+            corrupt(page);
+    if (n > page->used)
+        corrupt(page);
+    tail->next_enc = (uintptr_t)page->local_free ^ key;
+    page->local_free = head;
+    page->used -= n;
+}
+
+bool alloc_page_collect(alloc_page_t *page)
+{
+    collect_thread_free(page);
+    if (page->free == NULL && page->local_free != NULL) {
+        page->free = page->local_free;
+        page->local_free = NULL;
+        page->is_zero = 0;
+    }
+    return page->free != NULL;
+}
+
+/* Moves the delayed-free state to `state`, waiting out a remote free that
+ * is pushing to the owner's delayed list; NEVER is sticky unless asked. */
+void alloc_page_set_tf_state(alloc_page_t *page, unsigned state, bool override_never)
+{
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_acquire);
+    for (;;) {
+        unsigned old = tf & 3;
+        if (old == ALLOC_TF_DELAYING) {
+            __builtin_ia32_pause();
+            tf = atomic_load_explicit(&page->thread_free, memory_order_acquire);
+            continue;
+        }
+        if (old == state || (old == ALLOC_TF_NEVER_DELAYED && !override_never))
+            return;
+        if (atomic_compare_exchange_weak_explicit(&page->thread_free, &tf,
+                                                  (tf & ~(uintptr_t)3) | state,
+                                                  memory_order_acq_rel, memory_order_acquire))
+            return;
+    }
+}
+
+/* Is b on one of the lists of free blocks (list starting at head)? Every
+ * node is checked to lie in the page before it is read, and the walk is
+ * bounded, because a remote caller races with the owner. */
+static bool list_has(const alloc_page_t *page, uintptr_t head, const alloc_block_t *b)
+{
+    uintptr_t lo = (uintptr_t)page->start;
+    uintptr_t span = (uintptr_t)page->capacity * page->block_size;
+    uintptr_t key = alloc_global.key;
+    for (uint32_t n = 0; head != 0 && n <= page->capacity; n++) {
+        if (head - lo >= span)
+            return false;
+        if (head == (uintptr_t)b)
+            return true;
+        head = ((const alloc_block_t *)head)->next_enc ^ key;
+    }
+    return false;
+}
+
+/* Is b free already (a double free)? Looks at the page's three lists and
+ * at its owner's delayed list. Only called when b's first word looks like a
+ * free-list link, so the walks are rare. */
+bool alloc_page_contains_free(alloc_page_t *page, const alloc_block_t *b)
+{
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_acquire);
+    if (list_has(page, (uintptr_t)page->free, b) || list_has(page, (uintptr_t)page->local_free, b) ||
+        list_has(page, tf & ~(uintptr_t)3, b))
+        return true;
+    alloc_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_acquire);
+    if (heap == NULL)
+        return false;
+    uintptr_t d = atomic_load_explicit(&heap->delayed_free, memory_order_acquire);
+    for (uint32_t n = 0; d != 0 && n < (1u << 20); n++) {
+        if (d == (uintptr_t)b)
+            return true;
+        if (!alloc_map_test(alloc_segmap, d & ~(uintptr_t)ALLOC_SEGMENT_MASK))
+            return false;
+        d = ((const alloc_block_t *)d)->next_enc ^ alloc_global.key;
+    }
+    return false;
+}
+
+void alloc_queue_push_front(alloc_queue_t *q, alloc_page_t *p)
+{
+    p->prev = NULL;
+    p->next = q->first;
+    if (q->first)
+        q->first->prev = p;
+    else
+        q->last = p;
+    q->first = p;
+}
+
+void alloc_queue_push_back(alloc_queue_t *q, alloc_page_t *p)
+{
+    p->next = NULL;
+    p->prev = q->last;
+    if (q->last)
+        q->last->next = p;
+    else
+        q->first = p;
+    q->last = p;
+}
+
+void alloc_queue_remove(alloc_queue_t *q, alloc_page_t *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        q->first = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        q->last = p->prev;
+    p->next = p->prev = NULL;
+}
