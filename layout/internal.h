@@ -74,6 +74,10 @@ typedef struct elf_note_raw {
 int elf_notes_walk(const elf_image_t *img, uint64_t off, uint64_t size, uint64_t align,
                    int (*fn)(const elf_note_raw_t *n, void *arg), void *arg, strata_err_t *err);
 
+/* elf_segmap.c — readelf's section-in-segment rule (without its .tbss
+ * exclusion, which strata_elf_section_in_segment adds). */
+bool elf_section_in_segment(const strata_elf_section_t *s, const strata_elf_segment_t *p);
+
 /* elf_core.c — BFD's pseudo-sections of a core file. */
 int elf_core_build(strata_elf_t *elf, strata_err_t *err);
 
@@ -111,6 +115,7 @@ pid_t proc_sys_getpid(void);
 pid_t proc_sys_gettid(void);
 int proc_sys_open_mapped(pid_t pid, const strata_layout_map_t *m);
 void proc_sys_close(int fd);
+void proc_sys_file_id(const char *path, uint64_t *dev, uint64_t *ino);
 int proc_sys_legacy_va_layout(pid_t pid, int stack_unlimited);
 
 /* proc_read.c — reading a live process */

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "internal.h"
@@ -147,7 +146,6 @@ static void kernel_fields(struct strata_layout *lay, const strata_elf_t *elf)
 int strata_layout_file(const char *path, strata_layout_t **out, strata_err_t *err)
 {
     strata_elf_t *elf;
-    struct stat st;
     *out = NULL;
     int rc = strata_elf_open(path, &elf, err);
     if (rc)
@@ -160,10 +158,11 @@ int strata_layout_file(const char *path, strata_layout_t **out, strata_err_t *er
     lay->info.page_size = proc_sys_page_size();
     lay->info.exe = proc_pool_strdup(lay, path, strlen(path));
     rc = lay->info.exe ? 0 : -ENOMEM;
-    if (!rc && stat(path, &st))
-        st.st_dev = 0, st.st_ino = 0;
+    uint64_t dev = 0, ino = 0;
     if (!rc)
-        rc = proc_file_maps(lay, elf, lay->info.exe, st.st_dev, st.st_ino);
+        proc_sys_file_id(path, &dev, &ino);
+    if (!rc)
+        rc = proc_file_maps(lay, elf, lay->info.exe, dev, ino);
     if (!rc && !lay->nmaps)
         rc = proc_fail(err, -ENOEXEC, "%s: no loadable segment (PT_LOAD)", path);
     else if (rc)

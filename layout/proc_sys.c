@@ -219,3 +219,12 @@ void proc_sys_close(int fd)
 {
     close(fd);
 }
+
+/* Device and inode of path (0, 0 when it cannot be stat'ed). */
+void proc_sys_file_id(const char *path, uint64_t *dev, uint64_t *ino)
+{
+    struct stat st;
+    *dev = *ino = 0;
+    if (stat(path, &st) == 0)
+        *dev = st.st_dev, *ino = st.st_ino;
+}

@@ -711,6 +711,63 @@ START_TEST(exit_races_give_whole_result_or_error)
 }
 END_TEST
 
+/* ---- the command line ------------------------------------------------------ */
+
+static int run_status(const char *args, char **out)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s layout %s 2>&1; echo status=$?", env("STRATA_CLI"), args);
+    *out = slurp_cmd(cmd);
+    const char *st = strstr(*out, "status=");
+    ck_assert_ptr_nonnull(st);
+    return atoi(st + 7);
+}
+
+START_TEST(cli_usage_and_help)
+{
+    char *out;
+    ck_assert_int_eq(run_status("--help", &out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: strata layout"));
+    free(out);
+    ck_assert_int_eq(run_status("", &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "strata: layout: no PID, self or FILE given"));
+    free(out);
+    ck_assert_int_eq(run_status("--frobnicate self", &out), 2);
+    free(out);
+}
+END_TEST
+
+START_TEST(cli_keeps_going_over_arguments)
+{
+    char args[1024], *out;
+    snprintf(args, sizeof args, "%s 999999999 /nonexistent/file self", env("PROC_FIXTURE"));
+    ck_assert_int_eq(run_status(args, &out), 1);
+    ck_assert_ptr_nonnull(strstr(out, "strata: 999999999: no such process"));
+    ck_assert_ptr_nonnull(strstr(out, "strata: /nonexistent/file: "));
+    ck_assert_ptr_nonnull(strstr(out, "as loaded"));      /* the file */
+    ck_assert_ptr_nonnull(strstr(out, "total (smaps_rollup)")); /* self, after the errors */
+    ck_assert_ptr_nonnull(strstr(out, " .bss"));
+    free(out);
+}
+END_TEST
+
+START_TEST(cli_json_file_and_self)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "%s layout --json %s self | python3 -c 'import json,sys; d=json.load(sys.stdin); "
+             "print(len(d), d[0][\"pid\"], "
+             "sum(m[\"bss_bytes\"] for m in d[0][\"mappings\"] if m[\"object\"]), "
+             "d[1][\"rollup\"][\"Rss\"] > 0)'",
+             env("STRATA_CLI"), env("PROC_FIXTURE"));
+    char *out = slurp_cmd(cmd);
+    unsigned long long bss;
+    ck_assert_int_eq(sscanf(out, "2 0 %llu True", &bss), 1);
+    ck_assert_uint_ge(bss, 3u << 20); /* the fixture's 3 MiB .bss at least */
+    free(out);
+}
+END_TEST
+
 static Suite *proc_suite(void)
 {
     Suite *s = suite_create("layout-proc");
@@ -738,6 +795,12 @@ static Suite *proc_suite(void)
     TCase *beacon = tcase_create("beacon");
     tcase_add_test(beacon, beacon_names_strata_regions_cross_process);
     suite_add_tcase(s, beacon);
+
+    TCase *cli = tcase_create("cli");
+    tcase_add_test(cli, cli_usage_and_help);
+    tcase_add_test(cli, cli_keeps_going_over_arguments);
+    tcase_add_test(cli, cli_json_file_and_self);
+    suite_add_tcase(s, cli);
 
     TCase *err = tcase_create("errors");
     tcase_add_test(err, exited_process_is_esrch);

@@ -161,6 +161,18 @@ void cli_layout_print_json(cli_json_t *j, const strata_layout_t *lay)
         smaps_json(j, r);
         cli_json_end_object(j);
     }
+    cli_json_key(j, "strata_regions");
+    cli_json_begin_array(j);
+    for (size_t i = 0; i < strata_layout_region_count(lay); i++) {
+        const strata_region_t *g = strata_layout_region(lay, i);
+        cli_json_begin_object(j);
+        cli_json_kv_hex(j, "start", g->start);
+        cli_json_kv_uint(j, "length", g->length);
+        cli_json_kv_string(j, "backend", strata_region_backend_name(g->backend));
+        cli_json_kv_string(j, "kind", strata_region_kind_name(g->kind));
+        cli_json_end_object(j);
+    }
+    cli_json_end_array(j);
     cli_json_key(j, "threads");
     cli_json_begin_array(j);
     for (size_t i = 0; i < strata_layout_thread_count(lay); i++) {

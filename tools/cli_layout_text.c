@@ -103,10 +103,13 @@ static void print_table(const strata_layout_t *lay)
 {
     printf("\n%-6s %-18s %-18s %11s %11s  %-5s %s\n", "region", "start", "end", "size", "rss",
            "grows", "lifetime");
+    bool live = strata_layout_info(lay)->pid != 0;
     for (unsigned r = 0; r < STRATA_ROW_COUNT; r++) {
         strata_layout_row_t row;
         char hs[32], hr[32];
         strata_layout_row(lay, r, &row);
+        if (!live && row.dynamic)
+            continue; /* a file has no heap, mmap area or stack yet */
         printf("%-6s 0x%016" PRIx64 " 0x%016" PRIx64 " %11s %11s  %-5s %s\n", row.name,
                row.start, row.end, human(row.size, hs, sizeof hs), human(row.rss, hr, sizeof hr),
                row.grows > 0 ? "up" : row.grows < 0 ? "down" : "-",
