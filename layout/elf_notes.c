@@ -32,7 +32,7 @@ int elf_notes_walk(const elf_image_t *img, uint64_t off, uint64_t size, uint64_t
         elf_get(img, off + p, 4, &v), n.namesz = (uint32_t)v;
         elf_get(img, off + p + 4, 4, &v), n.descsz = (uint32_t)v;
         elf_get(img, off + p + 8, 4, &v), n.type = (uint32_t)v;
-        uint64_t name_at = p + 12, desc_at = name_at + pad(n.namesz, align);
+        uint64_t name_at = p + 12, desc_at = p + pad(12 + (uint64_t)n.namesz, align);
         if (n.namesz > size - name_at || desc_at > size || n.descsz > size - desc_at)
             return elf_fail(err, -EINVAL, off + p, "note name or descriptor (%u + %u bytes) "
                                                    "runs past the end of its note area",
