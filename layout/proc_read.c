@@ -256,6 +256,8 @@ int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t 
                             : proc_fail(err, rc, "out of memory");
     if ((rc = check_same(pid, &st, lay->nmaps, err)))
         return rc;
+    if (!lay->has_rollup) /* smaps_rollup came back empty: the address space went away */
+        return proc_fail(err, -ESRCH, "process %d exited while being read", (int)pid);
     if (self) {
         lay->info.brk = proc_sys_self_brk();
         lay->info.brk_exact = 1;

@@ -590,6 +590,29 @@ START_TEST(beacon_names_strata_regions_cross_process)
 }
 END_TEST
 
+/* A program that never heard of strata, under libstrata-malloc: the
+ * allocator's own table is found through the beacon, and its heap named. */
+START_TEST(beacon_of_preloaded_allocator)
+{
+    struct fixture sf;
+    char *argv[] = {(char *)env("PROC_FIXTURE"), NULL};
+    setenv("LD_PRELOAD", env("STRATA_MALLOC_SO"), 1);
+    int rc = fixture_start(&sf, argv);
+    unsetenv("LD_PRELOAD");
+    ck_assert_int_eq(rc, 0);
+    strata_layout_t *lay = layout_of(sf.pid);
+    ck_assert_int_gt(strata_layout_info(lay)->registry, 0);
+    size_t named = 0;
+    for (size_t i = 0; i < strata_layout_map_count(lay); i++) {
+        unsigned k = strata_layout_map(lay, i)->strata_kind;
+        named += k == STRATA_REGION_HEAP || k == STRATA_REGION_LARGE || k == STRATA_REGION_META;
+    }
+    ck_assert_uint_gt(named, 0);
+    strata_layout_close(lay);
+    fixture_stop(&sf);
+}
+END_TEST
+
 /* ---- errors -------------------------------------------------------------------- */
 
 static void expect_error(pid_t pid, int code, const char *needle)
@@ -794,6 +817,7 @@ static Suite *proc_suite(void)
 
     TCase *beacon = tcase_create("beacon");
     tcase_add_test(beacon, beacon_names_strata_regions_cross_process);
+    tcase_add_test(beacon, beacon_of_preloaded_allocator);
     suite_add_tcase(s, beacon);
 
     TCase *cli = tcase_create("cli");

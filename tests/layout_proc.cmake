@@ -27,9 +27,10 @@ strata_check_test(check_proc_live SOURCES check_proc_live.c proc/spawn.c LIBS st
                       "PROC_FIXTURE=$<TARGET_FILE:proc_fixture_layout>"
                       "PROC_FIXTURE_DL=$<TARGET_FILE:proc_fixture_dl>"
                       "PROC_FIXTURE_STATIC=$<TARGET_FILE:proc_fixture_static>"
-                      "PROC_FIXTURE_STRATA=$<TARGET_FILE:proc_fixture_strata>")
+                      "PROC_FIXTURE_STRATA=$<TARGET_FILE:proc_fixture_strata>"
+                      "STRATA_MALLOC_SO=$<TARGET_FILE:strata-malloc>")
 add_dependencies(check_proc_live strata-cli proc_fixture_layout proc_fixture_dl
-                 proc_fixture_static proc_fixture_strata)
+                 proc_fixture_static proc_fixture_strata strata-malloc)
 
 # ---- fuzzing: libFuzzer needs clang; the tree may be built with gcc, so the
 # target is built by invoking clang directly when a probe links. Long run:
