@@ -88,6 +88,21 @@ static uintptr_t try_brk(void)
     return base;
 }
 
+/* Puts seg on the list, the ownership bitmap and the registry. seg_lock held. */
+static void segment_link(alloc_segment_t *seg)
+{
+    seg->next = alloc_global.segments;
+    seg->prev = NULL;
+    if (seg->next)
+        seg->next->prev = seg;
+    alloc_global.segments = seg;
+    _Atomic size_t *bytes = seg->backend == STRATA_BACKEND_BRK ? &alloc_global.seg_bytes_brk
+                                                               : &alloc_global.seg_bytes_mmap;
+    atomic_fetch_add_explicit(bytes, ALLOC_SEGMENT_SIZE, memory_order_relaxed);
+    alloc_map_set(alloc_segmap, (uintptr_t)seg, true);
+    strata_region_register(seg, ALLOC_SEGMENT_SIZE, seg->backend, STRATA_REGION_HEAP);
+}
+
 /* Makes [base, base+4M) a segment with every slice free. seg_lock held. */
 static alloc_segment_t *segment_init(uintptr_t base, unsigned backend)
 {
@@ -97,16 +112,7 @@ static alloc_segment_t *segment_init(uintptr_t base, unsigned backend)
     seg->backend = backend;
     seg->free_mask = ALL_SLICES;
     seg->dirty_mask = 1; /* the header slice */
-    seg->next = alloc_global.segments;
-    seg->prev = NULL;
-    if (seg->next)
-        seg->next->prev = seg;
-    alloc_global.segments = seg;
-    _Atomic size_t *bytes =
-        backend == STRATA_BACKEND_BRK ? &alloc_global.seg_bytes_brk : &alloc_global.seg_bytes_mmap;
-    atomic_fetch_add_explicit(bytes, ALLOC_SEGMENT_SIZE, memory_order_relaxed);
-    alloc_map_set(alloc_segmap, base, true);
-    strata_region_register(seg, ALLOC_SEGMENT_SIZE, backend, STRATA_REGION_HEAP);
+    segment_link(seg);
     return seg;
 }
 
@@ -226,9 +232,11 @@ static void brk_trim(uint32_t now, bool force)
                 return;
         if (alloc_os_brk(0) != alloc_global.brk_end)
             return; /* someone else's memory sits above ours */
-        if (alloc_os_brk(top) != top)
+        segment_unlink(seg); /* reads the header: before the memory goes */
+        if (alloc_os_brk(top) != top) {
+            segment_link(seg);
             return;
-        segment_unlink(seg);
+        }
         alloc_global.brk_end = top;
         if (top == alloc_global.brk_start)
             alloc_global.brk_start = alloc_global.brk_end = 0;
