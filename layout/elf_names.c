@@ -62,13 +62,6 @@ static const elf_name_t sh_types[] = {
     N(SHT_GNU_HASH, "GNU_HASH"), N(SHT_GNU_LIBLIST, "GNU_LIBLIST"),
     N(SHT_GNU_ATTRIBUTES, "GNU_ATTRIBUTES"), N(0x6ffffff4, "GNU_SFRAME"),
     N(SHT_GNU_verdef, "VERDEF"), N(SHT_GNU_verneed, "VERNEED"), N(SHT_GNU_versym, "VERSYM"),
-    N(0x6fff4c00, "LLVM_ODRTAB"), N(0x6fff4c01, "LLVM_LINKER_OPTIONS"),
-    N(0x6fff4c02, "LLVM_CALL_GRAPH_PROFILE"), N(0x6fff4c03, "LLVM_ADDRSIG"),
-    N(0x6fff4c04, "LLVM_DEPENDENT_LIBRARIES"), N(0x6fff4c05, "LLVM_SYMPART"),
-    N(0x6fff4c06, "LLVM_PART_EHDR"), N(0x6fff4c07, "LLVM_PART_PHDR"),
-    N(0x6fff4c08, "LLVM_BB_ADDR_MAP_V0"), N(0x6fff4c09, "LLVM_CALL_GRAPH_PROFILE"),
-    N(0x6fff4c0a, "LLVM_BB_ADDR_MAP"), N(0x6fff4c0b, "LLVM_OFFLOADING"),
-    N(0x6fff4c0c, "LLVM_LTO"), N(0x6ffffff7, "GNU_LIBLIST"),
     N(0x7ffffffd, "AUXILIARY"), N(0x7fffffff, "FILTER"),
 };
 
