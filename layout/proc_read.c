@@ -3,6 +3,10 @@
  * limits, exe and each thread's stack pointer, with the races a live
  * process brings.
  *
+ * A process whose leader thread has exited while others run shows the
+ * leader as a zombie with empty maps; it is read through a live thread's
+ * task/TID/ files instead.
+ *
  * Policy: a result is whole or it is an error. The process is identified by
  * pid AND start time (stat field 22); if it is gone, a zombie, or a
  * different process (pid reused) by the end of the read, the read fails
@@ -99,14 +103,27 @@ static void drop_maps(struct strata_layout *lay)
     lay->nmaps = 0; /* their pool strings stay until close: bounded by SMAPS_TRIES */
 }
 
-static int read_smaps_once(struct strata_layout *lay, pid_t pid, strata_err_t *err)
+/* The file `file` of the process, through thread `via` when it is not 0
+ * (the leader is a zombie but other threads still run: its own maps are
+ * empty, those of a live thread are the process's). */
+static const char *via_path(char *buf, size_t cap, pid_t via, const char *file)
 {
-    char *text;
+    if (!via)
+        return file;
+    snprintf(buf, cap, "task/%d/%s", (int)via, file);
+    return buf;
+}
+
+static int read_smaps_once(struct strata_layout *lay, pid_t pid, pid_t via, strata_err_t *err)
+{
+    char *text, w1[64], w2[64];
+    const char *smaps = via_path(w1, sizeof w1, via, "smaps");
+    const char *rollup = via_path(w2, sizeof w2, via, "smaps_rollup");
     size_t len;
     drop_maps(lay);
-    int rc = read_proc(pid, "smaps", &text, &len);
+    int rc = read_proc(pid, smaps, &text, &len);
     if (rc)
-        return read_error(err, rc, pid, "smaps");
+        return read_error(err, rc, pid, smaps);
     strata_err_t perr;
     rc = proc_parse_smaps(lay, text, len, &perr);
     free(text);
@@ -116,9 +133,9 @@ static int read_smaps_once(struct strata_layout *lay, pid_t pid, strata_err_t *e
         return proc_fail(err, -EIO, "/proc/%d/smaps: %s", (int)pid, perr.msg);
     if (lay->nmaps == 0)
         return 0; /* exited or exiting: the caller decides which */
-    rc = read_proc(pid, "smaps_rollup", &text, &len);
+    rc = read_proc(pid, rollup, &text, &len);
     if (rc)
-        return read_error(err, rc, pid, "smaps_rollup");
+        return read_error(err, rc, pid, rollup);
     rc = proc_parse_rollup(text, len, &lay->rollup);
     free(text);
     if (rc && len == 0)
@@ -129,11 +146,11 @@ static int read_smaps_once(struct strata_layout *lay, pid_t pid, strata_err_t *e
     return 0;
 }
 
-static int read_smaps(struct strata_layout *lay, pid_t pid, strata_err_t *err)
+static int read_smaps(struct strata_layout *lay, pid_t pid, pid_t via, strata_err_t *err)
 {
     for (int i = 0; i < SMAPS_TRIES; i++) {
         lay->has_rollup = false;
-        int rc = read_smaps_once(lay, pid, err);
+        int rc = read_smaps_once(lay, pid, via, err);
         if (rc || !lay->has_rollup)
             return rc;
         if (sums_match(lay)) {
@@ -154,10 +171,10 @@ static void read_limits(struct strata_layout *lay, pid_t pid)
     free(text);
 }
 
-static void read_exe(struct strata_layout *lay, pid_t pid)
+static void read_exe(struct strata_layout *lay, pid_t pid, pid_t via)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    char path[96], buf[4096], w[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, via_path(w, sizeof w, via, "exe"));
     if (proc_sys_readlink(path, buf, sizeof buf) == 0)
         lay->info.exe = proc_pool_strdup(lay, buf, strlen(buf));
     if (!lay->info.exe)
@@ -220,16 +237,62 @@ static void fill_info(struct strata_layout *lay, pid_t pid, const struct proc_st
     in->page_size = proc_sys_page_size();
 }
 
+/* A thread of pid that is not a zombie (0: none). */
+static pid_t live_thread(pid_t pid)
+{
+    pid_t *tids, found = 0;
+    size_t n;
+    if (proc_sys_tids(pid, &tids, &n))
+        return 0;
+    for (size_t i = 0; i < n && !found; i++) {
+        char what[64], *text;
+        size_t len;
+        struct proc_stat st;
+        snprintf(what, sizeof what, "task/%d/stat", (int)tids[i]);
+        if (tids[i] == pid || read_proc(pid, what, &text, &len))
+            continue;
+        if (proc_parse_stat(text, len, &st) == 0 && st.state != 'Z' && st.state != 'X')
+            found = tids[i];
+        free(text);
+    }
+    free(tids);
+    return found;
+}
+
+/* The leader is a zombie: its stat shows no addresses (no mm), a live
+ * thread's does. Identity (start time, comm) stays the leader's. */
+static int stat_via(pid_t pid, pid_t via, struct proc_stat *st, strata_err_t *err)
+{
+    char what[64], *text;
+    size_t len;
+    struct proc_stat t;
+    snprintf(what, sizeof what, "task/%d/stat", (int)via);
+    int rc = read_proc(pid, what, &text, &len);
+    if (rc)
+        return read_error(err, rc, pid, what);
+    rc = proc_parse_stat(text, len, &t);
+    free(text);
+    if (rc)
+        return proc_fail(err, -EIO, "/proc/%d/%s: unparsable", (int)pid, what);
+    st->start_code = t.start_code, st->end_code = t.end_code, st->start_stack = t.start_stack;
+    st->start_data = t.start_data, st->end_data = t.end_data, st->start_brk = t.start_brk;
+    st->arg_start = t.arg_start, st->arg_end = t.arg_end;
+    st->env_start = t.env_start, st->env_end = t.env_end;
+    return 0;
+}
+
 /* After the read: still the same, live process? */
-static int check_same(pid_t pid, const struct proc_stat *before, size_t nmaps, strata_err_t *err)
+static int check_same(pid_t pid, pid_t via, const struct proc_stat *before, size_t nmaps,
+                      strata_err_t *err)
 {
     struct proc_stat after;
     int rc = read_stat(pid, &after, NULL);
-    if (rc == -ESRCH || (rc == 0 && after.start_time != before->start_time))
+    if (rc == -ESRCH || (rc == 0 && after.start_time != before->start_time) ||
+        (rc == 0 && via && live_thread(pid) == 0))
         return proc_fail(err, -ESRCH, "process %d exited while being read", (int)pid);
     if (rc)
         return read_error(err, rc, pid, "stat");
-    rc = check_alive(pid, &after, err);
+    rc = via ? 0 : check_alive(pid, &after, err);
     if (rc)
         return rc;
     if (nmaps == 0)
@@ -244,17 +307,22 @@ int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t 
     int rc = read_stat(pid, &st, err);
     if (rc == -ESRCH)
         return proc_fail(err, rc, "no such process");
-    if (rc || (rc = check_alive(pid, &st, err)))
+    if (rc)
+        return rc;
+    pid_t via = st.state == 'Z' ? live_thread(pid) : 0;
+    if (!via && (rc = check_alive(pid, &st, err)))
+        return rc;
+    if (via && (rc = stat_via(pid, via, &st, err)))
         return rc;
     fill_info(lay, pid, &st);
-    if ((rc = read_smaps(lay, pid, err)))
+    if ((rc = read_smaps(lay, pid, via, err)))
         return rc;
     read_limits(lay, pid);
-    read_exe(lay, pid);
+    read_exe(lay, pid, via);
     if ((rc = read_threads(lay, pid, self)))
         return rc == -ESRCH ? proc_fail(err, rc, "process %d exited while being read", (int)pid)
                             : proc_fail(err, rc, "out of memory");
-    if ((rc = check_same(pid, &st, lay->nmaps, err)))
+    if ((rc = check_same(pid, via, &st, lay->nmaps, err)))
         return rc;
     if (!lay->has_rollup) /* smaps_rollup came back empty: the address space went away */
         return proc_fail(err, -ESRCH, "process %d exited while being read", (int)pid);

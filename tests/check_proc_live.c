@@ -705,6 +705,37 @@ START_TEST(other_users_process_is_permission_denied)
 }
 END_TEST
 
+/* The leader thread exited, the others run: the leader is a zombie with
+ * empty maps, yet the process has a layout (read through a live thread). */
+START_TEST(zombie_leader_read_through_live_thread)
+{
+    struct fixture sf;
+    char *argv[] = {(char *)env("PROC_FIXTURE_STATIC"), NULL};
+    setenv("FIXTURE_LEADER_EXIT", "1", 1);
+    int rc = fixture_start(&sf, argv);
+    unsetenv("FIXTURE_LEADER_EXIT");
+    ck_assert_int_eq(rc, 0);
+    char path[64], st[512] = {0};
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)sf.pid);
+    for (int i = 0; i < 400 && !strstr(st, ") Z "); i++) {
+        FILE *f = fopen(path, "r");
+        size_t n = fread(st, 1, sizeof st - 1, f);
+        fclose(f);
+        st[n] = '\0';
+        usleep(5000);
+    }
+    ck_assert_ptr_nonnull(strstr(st, ") Z "));
+    strata_layout_t *lay = layout_of(sf.pid);
+    ck_assert_uint_gt(strata_layout_map_count(lay), 10);
+    ck_assert_ptr_nonnull(strata_layout_rollup(lay));
+    ck_assert_uint_ne(strata_layout_info(lay)->start_code, 0);
+    assert_kind(lay, fixture_addr(&sf, "anon"), STRATA_MAP_ANON);
+    strata_layout_close(lay);
+    kill(sf.pid, SIGKILL);
+    fixture_stop(&sf);
+}
+END_TEST
+
 /* Processes that exit while being read: a whole result or a clear error. */
 START_TEST(exit_races_give_whole_result_or_error)
 {
@@ -830,6 +861,7 @@ static Suite *proc_suite(void)
     tcase_add_test(err, exited_process_is_esrch);
     tcase_add_test(err, zombie_and_kernel_thread_have_no_layout);
     tcase_add_test(err, exit_races_give_whole_result_or_error);
+    tcase_add_test(err, zombie_leader_read_through_live_thread);
     suite_add_tcase(s, err);
     return s;
 }
