@@ -266,3 +266,22 @@ void alloc_heap_thread_done(void *arg)
     alloc_global.free_heaps = heap;
     pthread_mutex_unlock(&alloc_global.heap_lock);
 }
+
+/* malloc_trim: gives back the empty pages the heap keeps for reuse. */
+void alloc_heap_trim(alloc_heap_t *heap)
+{
+    alloc_heap_collect_delayed(heap);
+    for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
+        alloc_page_t *next;
+        for (alloc_page_t *p = heap->queue[c].first; p; p = next) {
+            next = p->next;
+            alloc_page_collect(p);
+            if (p->used != 0)
+                continue;
+            alloc_page_set_tf_state(p, ALLOC_TF_NEVER_DELAYED, false);
+            alloc_queue_remove(&heap->queue[c], p);
+            alloc_segment_page_free(p);
+        }
+        heap->direct[c] = heap->queue[c].first ? heap->queue[c].first : &alloc_empty_page;
+    }
+}

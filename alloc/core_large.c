@@ -77,9 +77,9 @@ static void set_size(alloc_large_t *l, size_t size)
 
 /* ---- the cache ----------------------------------------------------------- */
 
-/* The smallest cached block that fits need bytes at this offset without
- * wasting more than need + 4 MiB; taken out of the cache. */
-static alloc_large_t *cache_take(size_t need, size_t offset)
+/* The smallest cached block that fits need bytes at this offset and
+ * alignment without wasting more than need + 4 MiB; taken out of the cache. */
+static alloc_large_t *cache_take(size_t need, size_t offset, size_t align)
 {
     if (alloc_global.large_cache == NULL)
         return NULL;
@@ -87,7 +87,8 @@ static alloc_large_t *cache_take(size_t need, size_t offset)
     alloc_large_t **best = NULL;
     for (alloc_large_t **pp = &alloc_global.large_cache; *pp; pp = &(*pp)->next) {
         alloc_large_t *l = *pp;
-        if (l->offset == offset && l->mapped >= need && l->mapped <= 2 * need + ALLOC_SEGMENT_SIZE &&
+        if (l->offset == offset && ((uintptr_t)l + offset) % align == 0 && l->mapped >= need &&
+            l->mapped <= 2 * need + ALLOC_SEGMENT_SIZE &&
             (best == NULL || l->mapped < (*best)->mapped))
             best = pp;
     }
@@ -178,7 +179,7 @@ void *alloc_large_malloc(size_t size, size_t align, bool zero)
     }
     size_t need = round_up(offset + size, alloc_global.os_page);
     atomic_fetch_add_explicit(&alloc_global.large_mallocs, 1, memory_order_relaxed);
-    alloc_large_t *l = cache_take(need, offset);
+    alloc_large_t *l = cache_take(need, offset, align ? align : 1);
     if (l != NULL)
         return reuse(l, need, zero);
     alloc_segment_purge(false);

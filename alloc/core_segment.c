@@ -88,14 +88,18 @@ static uintptr_t try_brk(void)
     return base;
 }
 
-/* Puts seg on the list, the ownership bitmap and the registry. seg_lock held. */
+/* Appends seg to the list, sets its bit in the ownership bitmap and
+ * registers it. seg_lock held. */
 static void segment_link(alloc_segment_t *seg)
 {
-    seg->next = alloc_global.segments;
-    seg->prev = NULL;
-    if (seg->next)
-        seg->next->prev = seg;
-    alloc_global.segments = seg;
+    alloc_segment_t **pp = &alloc_global.segments, *prev = NULL;
+    while (*pp != NULL) { /* oldest first: pages fill old segments, new ones empty out */
+        prev = *pp;
+        pp = &prev->next;
+    }
+    seg->next = NULL;
+    seg->prev = prev;
+    *pp = seg;
     _Atomic size_t *bytes = seg->backend == STRATA_BACKEND_BRK ? &alloc_global.seg_bytes_brk
                                                                : &alloc_global.seg_bytes_mmap;
     atomic_fetch_add_explicit(bytes, ALLOC_SEGMENT_SIZE, memory_order_relaxed);

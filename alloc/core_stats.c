@@ -104,7 +104,7 @@ int alloc_trim(void)
                       atomic_load(&alloc_global.brk_calls);
     alloc_heap_t *heap = alloc_tls_heap;
     if (heap != &alloc_empty_heap)
-        alloc_heap_collect_delayed(heap);
+        alloc_heap_trim(heap);
     alloc_segment_purge(true);
     uint64_t after = atomic_load(&alloc_global.purged_bytes) + atomic_load(&alloc_global.munmap_calls) +
                      atomic_load(&alloc_global.brk_calls);

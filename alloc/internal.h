@@ -105,6 +105,7 @@ alloc_page_t *alloc_heap_adopt(alloc_heap_t *heap, unsigned cls);
 void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page);
 alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls);
 void alloc_heap_thread_done(void *heap);
+void alloc_heap_trim(alloc_heap_t *heap);
 
 /* ---- core_malloc.c: slow paths of the malloc family ---- */
 void *alloc_malloc_slow(alloc_heap_t *heap, size_t size);

@@ -5,9 +5,19 @@ set(STRATA_ALLOC_PRELOAD "LD_PRELOAD=$<TARGET_FILE:strata-malloc>")
 
 # Torture: 10^7 random operations on 4 threads, against both faces.
 strata_check_test(check_alloc_torture_api SOURCES check_alloc_torture.c
-                  LIBS strata_static LABELS alloc TIMEOUT 600)
+                  LIBS strata_alloc_testlib LABELS alloc TIMEOUT 600)
 target_compile_definitions(check_alloc_torture_api PRIVATE TORTURE_PREFIXED=1)
 strata_check_test(check_alloc_torture_preload SOURCES check_alloc_torture.c
                   LIBS ${CMAKE_DL_LIBS} LABELS alloc TIMEOUT 600
                   ENV "${STRATA_ALLOC_PRELOAD}")
 add_dependencies(check_alloc_torture_preload strata-malloc)
+
+# The allocator alone (core + prefixed API), for tests that must not depend
+# on the other parts being buildable.
+add_library(strata_alloc_testlib STATIC $<TARGET_OBJECTS:strata_alloc_core>
+            $<TARGET_OBJECTS:strata_alloc_api>)
+target_link_libraries(strata_alloc_testlib PUBLIC Threads::Threads)
+
+strata_check_test(check_alloc_unit SOURCES check_alloc_unit.c
+                  LIBS strata_alloc_testlib LABELS alloc TIMEOUT 300)
+target_include_directories(check_alloc_unit PRIVATE ${PROJECT_SOURCE_DIR}/alloc)

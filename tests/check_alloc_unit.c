@@ -1,0 +1,478 @@
+/*
+ * check_alloc_unit.c — unit tests of the allocator's concepts, with access
+ * to its internals (linked with the core objects, includes alloc/internal.h):
+ * size classes and their fragmentation bound, page and free-list logic,
+ * large blocks, alignment, realloc paths, the brk/mmap backend switch and
+ * option parsing. Every test runs in its own forked process (Check's fork
+ * mode), so each starts from a fresh heap state.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fast.h"
+#include "internal.h"
+#include "strata.h"
+
+/* Sizes hidden from the compiler, which would reject the calls otherwise. */
+static volatile size_t huge = SIZE_MAX, half = SIZE_MAX / 2, big = PTRDIFF_MAX;
+
+static strata_alloc_stats_t stats(void)
+{
+    strata_alloc_stats_t s;
+    ck_assert_int_eq(strata_alloc_stats(&s), 0);
+    return s;
+}
+
+/* ---- size classes ---------------------------------------------------------- */
+
+START_TEST(classes_bound)
+{
+    alloc_init();
+    for (size_t n = 0; n <= ALLOC_SMALL_MAX; n++) {
+        unsigned c = alloc_size_class(n);
+        ck_assert_uint_lt(c, ALLOC_CLASSES);
+        size_t bs = alloc_class_size[c];
+        ck_assert_uint_ge(bs, n);
+        ck_assert(c == 0 || alloc_class_size[c - 1] < n); /* the smallest that fits */
+        ck_assert_uint_eq(bs % 16, 0);
+        if (n == 0)
+            ck_assert_uint_eq(bs, 16);
+        else if (n <= 128)
+            ck_assert_uint_lt(bs - n, 16);
+        else
+            ck_assert_msg((bs - n) * 4 < n, "size %zu -> block %zu wastes >= 25%%", n, bs);
+        if (n <= ALLOC_DIRECT_MAX)
+            ck_assert_uint_eq(alloc_class_small[(n + 15) >> 4], c);
+    }
+    ck_assert_uint_eq(alloc_class_size[ALLOC_CLASSES - 1], ALLOC_SMALL_MAX);
+    for (unsigned c = 0; c < ALLOC_CLASSES; c++)
+        ck_assert_uint_ge((size_t)alloc_class_slices[c] * ALLOC_SLICE_SIZE,
+                          8 * (size_t)alloc_class_size[c]);
+}
+END_TEST
+
+START_TEST(classes_usable)
+{
+    for (size_t n = 1; n <= 200000; n = n * 5 / 4 + 1) {
+        void *p = strata_malloc(n);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_uint_eq((uintptr_t)p % 16, 0);
+        size_t u = strata_usable_size(p);
+        ck_assert_uint_ge(u, n);
+        memset(p, 0xab, u);
+        strata_free(p);
+    }
+}
+END_TEST
+
+/* ---- pages and free lists -------------------------------------------------- */
+
+static alloc_page_t *page_of(void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    ck_assert(alloc_in_segment(a));
+    return alloc_page_at(a & ~(uintptr_t)ALLOC_SEGMENT_MASK, a);
+}
+
+static void *free_in_thread(void *p)
+{
+    strata_free(p);
+    return NULL;
+}
+
+START_TEST(page_lists)
+{
+    void *b[100];
+    for (int i = 0; i < 100; i++)
+        b[i] = strata_malloc(40);
+    alloc_page_t *page = page_of(b[0]);
+    ck_assert_uint_eq(page->block_size, 48);
+    ck_assert_ptr_eq(atomic_load(&page->heap), alloc_tls_heap);
+    for (int i = 1; i < 100; i++)
+        ck_assert_ptr_eq(page_of(b[i]), page);
+    ck_assert_uint_eq(page->used, 100);
+    /* local frees go to local_free, not to the list malloc pops */
+    strata_free(b[10]);
+    ck_assert_ptr_eq(page->local_free, b[10]);
+    ck_assert_uint_eq(page->used, 99);
+    /* a free from another thread lands on thread_free, used unchanged */
+    pthread_t t;
+    pthread_create(&t, NULL, free_in_thread, b[20]);
+    pthread_join(t, NULL);
+    ck_assert_ptr_eq((void *)(atomic_load(&page->thread_free) & ~(uintptr_t)3), b[20]);
+    ck_assert_uint_eq(page->used, 99);
+    /* links are encoded: the raw word is not the next pointer */
+    ck_assert_uint_ne(((alloc_block_t *)b[10])->next_enc, 0);
+    /* collecting moves both back into circulation */
+    page->free = NULL;
+    ck_assert(alloc_page_collect(page));
+    ck_assert_uint_eq(page->used, 98);
+    ck_assert_ptr_null(page->local_free);
+    ck_assert(alloc_page_contains_free(page, b[10]));
+    ck_assert(alloc_page_contains_free(page, b[20]));
+    ck_assert(!alloc_page_contains_free(page, b[30]));
+}
+END_TEST
+
+START_TEST(page_retire)
+{
+    /* Fill two pages of a class, free everything: the second page goes
+     * back to its segment, the first stays for the next malloc. */
+    enum { N = 3000 }; /* 3000 * 48 B > one 64 KiB page */
+    static void *b[N];
+    for (int i = 0; i < N; i++)
+        b[i] = strata_malloc(48);
+    alloc_page_t *first = page_of(b[0]), *last = page_of(b[N - 1]);
+    ck_assert_ptr_ne(first, last);
+    size_t active = stats().active;
+    for (int i = 0; i < N; i++)
+        strata_free(b[i]);
+    ck_assert_uint_lt(stats().active, active);
+    ck_assert_uint_eq(stats().classes[2].in_use, 0);
+    ck_assert_uint_eq(stats().classes[2].allocations, N);
+}
+END_TEST
+
+START_TEST(calloc_zero)
+{
+    for (int round = 0; round < 3; round++) {
+        unsigned char *p[200];
+        for (int i = 0; i < 200; i++) {
+            p[i] = strata_calloc(1, 700);
+            for (int k = 0; k < 700; k++)
+                ck_assert_uint_eq(p[i][k], 0);
+            memset(p[i], 0xee, 700);
+        }
+        for (int i = 0; i < 200; i++)
+            strata_free(p[i]);
+    }
+    errno = 0;
+    ck_assert_ptr_null(strata_calloc(half, 3));
+    ck_assert_int_eq(errno, ENOMEM);
+}
+END_TEST
+
+/* ---- large blocks ------------------------------------------------------------ */
+
+START_TEST(large_cache)
+{
+    size_t n = 3 << 20;
+    char *p = strata_malloc(n);
+    ck_assert_ptr_nonnull(p);
+    alloc_large_t *l = alloc_large_of(p);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq((uintptr_t)l % ALLOC_SEGMENT_SIZE, 0);
+    ck_assert_uint_ge(strata_usable_size(p), n);
+    memset(p, 1, n);
+    strata_alloc_stats_t s0 = stats();
+    ck_assert_uint_eq(s0.large_in_use, 1);
+    strata_free(p);
+    /* a freed block is kept: the same size comes back without a mapping */
+    char *q = strata_malloc(n);
+    ck_assert_ptr_eq(q, p);
+    ck_assert_uint_eq(stats().syscalls_mmap, s0.syscalls_mmap);
+    strata_free(q);
+    ck_assert_uint_gt(stats().large_cached, 0);
+    ck_assert_int_eq(strata_alloc_trim(), 1);
+    ck_assert_uint_eq(stats().large_cached, 0);
+    ck_assert_ptr_null(alloc_large_of(p));
+}
+END_TEST
+
+START_TEST(large_calloc_fresh)
+{
+    size_t n = 64 << 20;
+    unsigned char *p = strata_calloc(1, n);
+    ck_assert_ptr_nonnull(p);
+    for (size_t i = 0; i < n; i += 4096)
+        ck_assert_uint_eq(p[i], 0);
+    memset(p, 7, n);
+    strata_free(p);
+    p = strata_calloc(1, n); /* from the cache: must be zeroed again */
+    for (size_t i = 0; i < n; i += 4096)
+        ck_assert_uint_eq(p[i], 0);
+    strata_free(p);
+}
+END_TEST
+
+START_TEST(large_realloc_mremap)
+{
+    size_t n = 1 << 20;
+    unsigned char *p = strata_malloc(n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(i * 7);
+    unsigned char *q = strata_realloc(p, 2 * n); /* within the 4 MiB reservation */
+    ck_assert_ptr_eq(q, p);
+    uint64_t mremaps = stats().syscalls_mremap;
+    q = strata_realloc(q, 64 * n);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_uint_gt(stats().syscalls_mremap, mremaps);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(q[i], (unsigned char)(i * 7));
+    q = strata_realloc(q, 1000); /* back to a small block */
+    ck_assert(alloc_in_segment((uintptr_t)q));
+    for (size_t i = 0; i < 1000; i++)
+        ck_assert_uint_eq(q[i], (unsigned char)(i * 7));
+    strata_free(q);
+}
+END_TEST
+
+/* ---- alignment --------------------------------------------------------------- */
+
+START_TEST(alignment)
+{
+    for (size_t a = 1; a <= ((size_t)1 << 30); a <<= 1) {
+        size_t sizes[] = {1, 100, 5000, 300000};
+        for (int k = 0; k < 4; k++) {
+            char *p = strata_aligned_alloc(a, sizes[k]);
+            ck_assert_msg(p != NULL, "align %zu size %zu", a, sizes[k]);
+            ck_assert_msg((uintptr_t)p % a == 0, "align %zu size %zu: %p", a, sizes[k], p);
+            ck_assert_uint_ge(strata_usable_size(p), sizes[k]);
+            p[0] = 1;
+            p[sizes[k] - 1] = 2;
+            strata_free(p);
+        }
+    }
+    errno = 0;
+    ck_assert_ptr_null(strata_aligned_alloc(24, 100));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(strata_aligned_alloc(0, 100));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* ---- realloc ----------------------------------------------------------------- */
+
+START_TEST(realloc_paths)
+{
+    char *p = strata_realloc(NULL, 100); /* NULL: malloc */
+    ck_assert_ptr_nonnull(p);
+    memset(p, 'x', 100);
+    ck_assert_ptr_eq(strata_realloc(p, 90), p); /* same class: in place */
+    ck_assert_ptr_eq(strata_realloc(p, 110), p);
+    char *q = strata_realloc(p, 30); /* less than half: moved to a smaller class */
+    ck_assert_ptr_ne(q, p);
+    ck_assert_uint_lt(strata_usable_size(q), 100);
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(q[i], 'x');
+    q = strata_realloc(q, 200000); /* to a large block */
+    ck_assert_ptr_nonnull(alloc_large_of(q));
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(q[i], 'x');
+    errno = 0;
+    ck_assert_ptr_null(strata_realloc(q, huge)); /* fails, q intact */
+    ck_assert_int_eq(errno, ENOMEM);
+    ck_assert_int_eq(q[29], 'x');
+    ck_assert_ptr_null(strata_realloc(q, 0)); /* frees, as glibc */
+    void *a = strata_malloc(0), *b = strata_malloc(0);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_ne(a, b);
+    strata_free(a);
+    strata_free(b);
+    errno = 0;
+    ck_assert_ptr_null(strata_malloc(huge));
+    ck_assert_int_eq(errno, ENOMEM);
+    ck_assert_ptr_null(strata_malloc(big));
+}
+END_TEST
+
+/* ---- backends ----------------------------------------------------------------- */
+
+static uintptr_t cur_brk(void)
+{
+    return (uintptr_t)syscall(SYS_brk, 0);
+}
+
+/* Small blocks (64 KiB each) until a new segment is needed. */
+static void *fill_segment(void)
+{
+    void *last = NULL;
+    for (int i = 0; i < 80; i++)
+        last = strata_malloc(60000);
+    return last;
+}
+
+static bool in_brk(const void *p)
+{
+    return (uintptr_t)p >= alloc_global.brk_start && (uintptr_t)p < alloc_global.brk_end;
+}
+
+START_TEST(backend_auto_switch)
+{
+    alloc_global.opt.backend = 0;
+    void *p = strata_malloc(100);
+    ck_assert(in_brk(p));
+    ck_assert_uint_gt(stats().brk_bytes, 0);
+    /* someone else moves the break: strata goes on above it */
+    uintptr_t b = cur_brk();
+    ck_assert_uint_eq((uintptr_t)syscall(SYS_brk, b + 8192), b + 8192);
+    p = fill_segment();
+    ck_assert(in_brk(p));
+    ck_assert_uint_gt((uintptr_t)p, b);
+    ck_assert_uint_eq(stats().backend_switches, 0);
+    /* a mapping right above the break: brk cannot grow, mmap takes over */
+    uintptr_t top = (cur_brk() + ALLOC_SEGMENT_MASK) & ~(uintptr_t)ALLOC_SEGMENT_MASK;
+    void *wall = mmap((void *)top, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                      -1, 0);
+    ck_assert_ptr_eq(wall, (void *)top);
+    size_t brk_before = stats().brk_bytes;
+    p = fill_segment();
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!in_brk(p));
+    memset(p, 1, 60000);
+    strata_alloc_stats_t s = stats();
+    ck_assert_uint_eq(s.backend_switches, 1);
+    ck_assert_uint_eq(s.backend, STRATA_BACKEND_MMAP);
+    ck_assert_uint_eq(s.brk_bytes, brk_before);
+}
+END_TEST
+
+START_TEST(backend_brk_only)
+{
+    alloc_global.opt.backend = STRATA_BACKEND_BRK;
+    void *p = strata_malloc(100);
+    ck_assert(in_brk(p));
+    uintptr_t top = (cur_brk() + ALLOC_SEGMENT_MASK) & ~(uintptr_t)ALLOC_SEGMENT_MASK;
+    ck_assert_ptr_eq(mmap((void *)top, 1 << 20, PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0),
+                     (void *)top);
+    void *last = NULL;
+    errno = 0;
+    for (int i = 0; i < 200 && (last = strata_malloc(60000)) != NULL; i++)
+        ;
+    ck_assert_ptr_null(last);
+    ck_assert_int_eq(errno, ENOMEM);
+}
+END_TEST
+
+START_TEST(backend_mmap_only)
+{
+    alloc_global.opt.backend = STRATA_BACKEND_MMAP;
+    void *p = strata_malloc(100);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(stats().brk_bytes, 0);
+    ck_assert_uint_gt(stats().mmap_bytes, 0);
+}
+END_TEST
+
+START_TEST(brk_trim)
+{
+    alloc_global.opt.backend = STRATA_BACKEND_BRK;
+    void *b[200];
+    for (int i = 0; i < 200; i++)
+        b[i] = strata_malloc(60000);
+    uintptr_t high = cur_brk();
+    for (int i = 1; i < 200; i++) /* b[0] keeps the first segment */
+        strata_free(b[i]);
+    strata_alloc_trim();
+    ck_assert_uint_lt(cur_brk(), high);
+    ck_assert_uint_gt(stats().purged, 0);
+}
+END_TEST
+
+/* ---- options ---------------------------------------------------------------- */
+
+/* Runs apply() on entry with stderr captured; returns what was printed. */
+static const char *apply_captured(alloc_options_t *opt, const char *entry, bool *ok)
+{
+    static char out[512];
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    dup2(fileno(tmp), 2);
+    *ok = alloc_options_apply(opt, entry, strlen(entry));
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(out, 1, sizeof out - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+    return out;
+}
+
+START_TEST(options_parse)
+{
+    alloc_options_t o;
+    bool ok;
+    alloc_options_defaults(&o);
+    ck_assert_uint_eq(o.backend, 0);
+    ck_assert_uint_eq(o.purge_delay_ms, 50);
+    ck_assert_str_eq(apply_captured(&o, "STRATA_BACKEND=brk", &ok), "");
+    ck_assert(ok);
+    ck_assert_uint_eq(o.backend, STRATA_BACKEND_BRK);
+    apply_captured(&o, "STRATA_BACKEND=mmap", &ok);
+    ck_assert_uint_eq(o.backend, STRATA_BACKEND_MMAP);
+    apply_captured(&o, "STRATA_PURGE_DELAY_MS=1234", &ok);
+    ck_assert_uint_eq(o.purge_delay_ms, 1234);
+    apply_captured(&o, "STRATA_STATS=1", &ok);
+    ck_assert_int_eq(o.stats, 1);
+    apply_captured(&o, "STRATA_VERBOSE=1", &ok);
+    ck_assert_int_eq(o.verbose, 1);
+    apply_captured(&o, "STRATA_HELP=1", &ok);
+    ck_assert_int_eq(o.help, 1);
+    /* not ours: silence */
+    ck_assert_str_eq(apply_captured(&o, "PATH=/bin", &ok), "");
+    ck_assert_str_eq(apply_captured(&o, "STRATA_BENCH_CSV=/tmp/x", &ok), "");
+    ck_assert_str_eq(apply_captured(&o, "STRATA_COW_FOO=1", &ok), "");
+    ck_assert_str_eq(apply_captured(&o, "STRATA_CLI=/bin/strata", &ok), "");
+    /* unknown names and bad values: one warning line each, value unchanged */
+    ck_assert_str_eq(apply_captured(&o, "STRATA_BAKEND=brk", &ok),
+                     "strata: warning: unknown option STRATA_BAKEND ignored (STRATA_HELP=1 lists them)\n");
+    ck_assert(!ok);
+    ck_assert_str_eq(apply_captured(&o, "STRATA_BACKEND=sbrk", &ok),
+                     "strata: warning: bad value for STRATA_BACKEND ignored (STRATA_HELP=1 lists them)\n");
+    ck_assert_uint_eq(o.backend, STRATA_BACKEND_MMAP);
+    apply_captured(&o, "STRATA_PURGE_DELAY_MS=12x", &ok);
+    ck_assert(!ok);
+    ck_assert_uint_eq(o.purge_delay_ms, 1234);
+}
+END_TEST
+
+START_TEST(format_no_alloc)
+{
+    char buf[64];
+    alloc_fmt(buf, sizeof buf, "%s|%5u|%-3d|%zu|%p|%llx|%.*s", "a", 7u, -2, (size_t)42, (void *)0x10,
+              0xffull, 2, "xyz");
+    ck_assert_str_eq(buf, "a|    7|-2 |42|0x10|ff|xy");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("alloc_unit");
+    struct {
+        const char *name;
+        const TTest *tests[8];
+    } cases[] = {
+        {"sizeclass", {classes_bound, classes_usable}},
+        {"page", {page_lists, page_retire, calloc_zero}},
+        {"large", {large_cache, large_calloc_fresh, large_realloc_mremap}},
+        {"align", {alignment}},
+        {"realloc", {realloc_paths}},
+        {"backend", {backend_auto_switch, backend_brk_only, backend_mmap_only, brk_trim}},
+        {"options", {options_parse, format_no_alloc}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_timeout(tc, 60);
+        for (int k = 0; k < 8 && cases[i].tests[k]; k++)
+            tcase_add_test(tc, cases[i].tests[k]);
+        suite_add_tcase(s, tc);
+    }
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
