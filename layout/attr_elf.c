@@ -30,6 +30,7 @@ struct object {
     uint64_t bias;          /* address - p_vaddr */
     uint64_t lo, hi;        /* page-rounded span of all PT_LOADs, biased */
     uint64_t page;          /* page size used for rounding */
+    bool image;             /* no file: the vDSO, mapped whole from memory */
 };
 
 static uint64_t down(uint64_t v, uint64_t page) { return v & ~(page - 1); }
@@ -125,7 +126,7 @@ static unsigned kind_of(const strata_elf_t *elf, const strata_elf_segment_t *s,
 static void place(struct strata_layout *lay, const struct object *o, strata_layout_map_t *m)
 {
     uint64_t lo = m->start - o->bias, hi = m->end - o->bias, pg = o->page;
-    bool anon = m->inode == 0;
+    bool anon = m->inode == 0 && !o->image;
     const strata_elf_segment_t *at = NULL, *any = NULL;
     int last = -1;
     m->object = o->path;
@@ -238,6 +239,7 @@ static bool start_instance(struct strata_layout *lay, strata_elf_t *elf, size_t 
     o->bias = m->start - down(f->vaddr, pg);
     o->lo = lo + o->bias;
     o->hi = hi + o->bias;
+    o->image = false;
     return o->hi > o->lo;
 }
 
@@ -272,4 +274,30 @@ void attr_elf_place_file(struct strata_layout *lay, strata_elf_t *elf, const cha
         return;
     place_instance(lay, &o, 0, &lay->maps[0]);
     note_exe(lay, &o);
+}
+
+/* The vDSO is an ELF image the kernel maps without a file: read it from
+ * the process's memory and name its segment and sections like any
+ * object's. Best effort: without ptrace access to /proc/PID/mem it stays
+ * a plain [vdso]. */
+void attr_elf_vdso(struct strata_layout *lay, pid_t pid)
+{
+    for (size_t i = 0; i < lay->nmaps; i++) {
+        strata_layout_map_t *m = &lay->maps[i];
+        size_t len = (size_t)(m->end - m->start);
+        if (m->kind != STRATA_MAP_VDSO || len > (1u << 20))
+            continue;
+        void *buf = malloc(len);
+        strata_elf_t *elf = NULL;
+        struct object o;
+        if (buf && proc_sys_pread_mem(pid, m->start, buf, len) == 0 &&
+            strata_elf_open_mem(buf, len, &elf, NULL) == 0 && start_instance(lay, elf, i, &o)) {
+            o.path = m->name;
+            o.image = true;
+            place(lay, &o, m);
+            m->kind = STRATA_MAP_VDSO;
+        }
+        strata_elf_close(elf);
+        free(buf);
+    }
 }

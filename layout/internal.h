@@ -123,6 +123,7 @@ int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t 
 
 /* attr_elf.c — ELF objects: load bias, segments, sections, bss */
 void attr_elf_objects(struct strata_layout *lay, pid_t pid);
+void attr_elf_vdso(struct strata_layout *lay, pid_t pid);
 void attr_elf_place_file(struct strata_layout *lay, strata_elf_t *elf, const char *path);
 
 /* proc_file.c — the predicted layout of an ELF file */

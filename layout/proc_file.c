@@ -198,6 +198,7 @@ int strata_layout_pid(pid_t pid, strata_layout_t **out, strata_err_t *err)
     }
     attr_elf_objects(lay, pid);
     attr_kinds(lay);
+    attr_elf_vdso(lay, pid);
     attr_strata_regions(lay, pid, self);
     attr_thread_stacks(lay);
     proc_summary(lay);

@@ -355,8 +355,14 @@ START_TEST(fixture_mappings_attributed)
     ck_assert_uint_eq(m->kind, STRATA_MAP_DATA);
     ck_assert_ptr_nonnull(strstr(m->object, "fixture_dl"));
     bool vdso = false;
-    for (size_t i = 0; i < strata_layout_map_count(lay); i++)
-        vdso |= strata_layout_map(lay, i)->kind == STRATA_MAP_VDSO;
+    for (size_t i = 0; i < strata_layout_map_count(lay); i++) {
+        const strata_layout_map_t *v = strata_layout_map(lay, i);
+        if (v->kind != STRATA_MAP_VDSO)
+            continue;
+        vdso = true; /* read from the process's memory: an ELF image too */
+        ck_assert_ptr_nonnull(strstr(v->sections, ".text"));
+        ck_assert_int_eq(v->seg_first, 0);
+    }
     ck_assert(vdso);
     strata_layout_close(lay);
 }
