@@ -51,6 +51,10 @@ static int open_target(const char *arg, strata_layout_t **lay, strata_err_t *err
 {
     if (!strcmp(arg, "self"))
         return strata_layout_pid(0, lay, err);
+    if (is_pid(arg) && atoi(arg) == 0) { /* 0 means "self" to the library, not here */
+        snprintf(err->msg, sizeof err->msg, "no such process");
+        return -ESRCH;
+    }
     if (is_pid(arg))
         return strata_layout_pid((pid_t)atoi(arg), lay, err);
     return strata_layout_file(arg, lay, err);
