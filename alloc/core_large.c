@@ -216,12 +216,12 @@ alloc_large_t *alloc_large_of(const void *p)
 void alloc_large_free(alloc_large_t *l, const void *p)
 {
     if ((uintptr_t)l + l->offset != (uintptr_t)p)
-        alloc_report_bad_free("free()", p, "invalid pointer (not the start of a block)", l->size);
+        alloc_report_bad_free("free()", p, ALLOC_BAD_INTERIOR, l->size);
     uint32_t now = alloc_os_now_ms();
     pthread_mutex_lock(&alloc_global.large_lock);
     if (l->cached) {
         pthread_mutex_unlock(&alloc_global.large_lock);
-        alloc_report_bad_free("free()", p, "double free of", l->size);
+        alloc_report_bad_free("free()", p, ALLOC_BAD_DOUBLE, l->size);
     }
     l->cached = 1;
     set_size(l, 0);
@@ -265,7 +265,7 @@ static alloc_large_t *relocate(alloc_large_t *l, size_t mapped)
 void *alloc_large_realloc(alloc_large_t *l, void *p, size_t size)
 {
     if ((uintptr_t)l + l->offset != (uintptr_t)p || l->cached)
-        alloc_report_bad_free("realloc()", p, l->cached ? "use after free of" : "invalid pointer",
+        alloc_report_bad_free("realloc()", p, l->cached ? ALLOC_BAD_FREED : ALLOC_BAD_INTERIOR,
                               l->size);
     if (size <= ALLOC_SMALL_MAX || size > (size_t)PTRDIFF_MAX - 2 * ALLOC_SEGMENT_SIZE) {
         void *n = alloc_malloc_inline(size);

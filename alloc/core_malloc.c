@@ -22,12 +22,15 @@
 
 #define STACK_GUESS ((uintptr_t)64 << 10)
 
-_Noreturn void alloc_report_bad_free(const char *fn, const void *p, const char *what,
-                                     size_t block)
+_Noreturn void alloc_report_bad_free(const char *fn, const void *p, int what, size_t block)
 {
-    if (block != 0)
-        alloc_fatal("strata: %s: %s %p (block of %zu bytes)\n", fn, what, p, block);
-    alloc_fatal("strata: %s: %s %p\n", fn, what, p);
+    if (what == ALLOC_BAD_DOUBLE)
+        alloc_fatal("strata: %s: double free of %p (block of %zu bytes)\n", fn, p, block);
+    if (what == ALLOC_BAD_INTERIOR)
+        alloc_fatal("strata: %s: invalid pointer %p (inside a block of %zu bytes)\n", fn, p, block);
+    if (what == ALLOC_BAD_FREED)
+        alloc_fatal("strata: %s: use after free of %p (block of %zu bytes)\n", fn, p, block);
+    alloc_fatal("strata: %s: invalid pointer %p\n", fn, p);
 }
 
 static void count_free(unsigned cls)
@@ -186,14 +189,16 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
     alloc_page_t *page = alloc_page_at(a & ~(uintptr_t)ALLOC_SEGMENT_MASK, a);
     size_t bs = page->block_size;
     if (bs == 0 || a < (uintptr_t)page->start)
-        alloc_report_bad_free(fn, p, "invalid pointer", 0);
+        alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     uintptr_t off = a - (uintptr_t)page->start;
-    if (off % bs != 0 || off / bs >= page->capacity)
-        alloc_report_bad_free(fn, p, "invalid pointer (not the start of a block)", bs);
+    if (off / bs >= page->capacity)
+        alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
+    if (off % bs != 0)
+        alloc_report_bad_free(fn, p, ALLOC_BAD_INTERIOR, bs);
     uintptr_t link = ((const alloc_block_t *)p)->next_enc ^ alloc_global.key;
     bool looks_free = link == 0 || link - (uintptr_t)page->start < (uintptr_t)page->capacity * bs;
     if (looks_free && alloc_page_contains_free(page, p))
-        alloc_report_bad_free(fn, p, "double free of", bs);
+        alloc_report_bad_free(fn, p, fn[0] == 'r' ? ALLOC_BAD_FREED : ALLOC_BAD_DOUBLE, bs);
     return page;
 }
 
@@ -205,7 +210,7 @@ static void foreign_free(void *p, int policy, const char *fn)
     uintptr_t sp = (uintptr_t)&here;
     if (policy == ALLOC_FOREIGN_ABORT || (a & (ALLOC_MIN_ALIGN - 1)) != 0 ||
         (a >= sp - 4096 && a - sp < STACK_GUESS) || !alloc_os_mapped(p, 1))
-        alloc_report_bad_free(fn, p, "invalid pointer", 0);
+        alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     atomic_fetch_add_explicit(&alloc_global.foreign_frees, 1, memory_order_relaxed);
     if (alloc_global.opt.verbose)
         alloc_print("strata: %s: %p was not allocated by strata (it predates it); left alone\n",
@@ -251,7 +256,7 @@ static void *foreign_realloc(void *p, size_t size, int policy)
 {
     uintptr_t a = (uintptr_t)p;
     if (policy == ALLOC_FOREIGN_ABORT || (a & (ALLOC_MIN_ALIGN - 1)) != 0 || !alloc_os_mapped(p, 1))
-        alloc_report_bad_free("realloc()", p, "invalid pointer", 0);
+        alloc_report_bad_free("realloc()", p, ALLOC_BAD_INVALID, 0);
     size_t pg = alloc_global.os_page;
     size_t avail = pg - (a & (pg - 1));
     while (avail < size && alloc_os_mapped((void *)(a + avail), 1))

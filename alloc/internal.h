@@ -116,8 +116,8 @@ void *alloc_calloc(size_t n, size_t size);
 void *alloc_realloc(void *p, size_t size, int policy);
 void *alloc_aligned(size_t align, size_t size);
 size_t alloc_usable(const void *p, int policy);
-_Noreturn void alloc_report_bad_free(const char *fn, const void *p, const char *what,
-                                     size_t block);
+enum alloc_bad { ALLOC_BAD_INVALID, ALLOC_BAD_INTERIOR, ALLOC_BAD_DOUBLE, ALLOC_BAD_FREED };
+_Noreturn void alloc_report_bad_free(const char *fn, const void *p, int what, size_t block);
 
 /* ---- core_large.c: blocks with their own mapping ---- */
 void *alloc_large_malloc(size_t size, size_t align, bool zero);
