@@ -53,8 +53,11 @@ set -- "$@" \
     -w "realloc-growth=$BIN/alloc_wl_realloc 4" \
     -w "large-1-32MiB=$BIN/alloc_wl_large 400" \
     -w "fragmentation=$BIN/alloc_wl_frag 30 150000"
-command -v python3 >/dev/null &&
-    set -- "$@" -w "python3=PYTHONMALLOC=malloc PYTHONHASHSEED=0 python3 $DROPIN/workload.py 2"
+# Debian's python3 first: a version-manager shim on PATH would add shells.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3) || PYTHON=
+[ -n "$PYTHON" ] &&
+    set -- "$@" -w "python3=PYTHONMALLOC=malloc PYTHONHASHSEED=0 $PYTHON $DROPIN/workload.py 2"
 command -v sqlite3 >/dev/null &&
     set -- "$@" -w "sqlite3=sqlite3 :memory: <$DROPIN/workload.sql"
 set -- "$@" \

@@ -36,11 +36,11 @@ dropin_fail()
     exit 1
 }
 
-# Lines strata itself writes to stderr (STRATA_STATS=1 summary) start with
-# "strata"; everything else on stderr belongs to the program.
+# Lines of the STRATA_STATS=1 summary are strata's; everything else on
+# stderr (a strata warning too) belongs to the run and must match.
 dropin_program_stderr()
 {
-    grep -v '^strata' "$1" || true
+    grep -v '^strata: stats: ' "$1" || true
 }
 
 # dropin_run MODE: runs dropin_body in $DROPIN_TMP/MODE with DROPIN_MODE=MODE
@@ -61,19 +61,24 @@ dropin_run()
     echo $? >"$dir/status"
 }
 
-# The summary STRATA_STATS=1 prints at exit proves the preloaded library
-# initialised and served allocations; demand it from at least `want`
-# processes (each program under "$DROPIN" that exits normally prints one).
+# The summary STRATA_STATS=1 prints at exit ("strata: stats: allocated ...",
+# then one "strata: stats: CLASS BLOCK IN-USE ALLOCATIONS" line per size
+# class used) proves the preloaded library initialised and served the
+# program's allocations. Demand a summary from at least `want` processes
+# (each program under "$DROPIN" that exits normally prints one) and small
+# blocks handed out by strata.
 dropin_check_active()
 {
     want=$1
     err=$DROPIN_TMP/strata/err
-    got=$(grep -c '^strata.*stats' "$err" || true)
+    got=$(grep -c '^strata: stats: allocated ' "$err" || true)
     [ "$got" -ge "$want" ] ||
         dropin_fail "strata was not active: $got statistics summaries on stderr, want >= $want" \
             "(is STRATA_STATS=1 honoured?); stderr was:
 $(head -n 20 "$err")"
-    echo "dropin: strata active: $got statistics summaries"
+    blocks=$(awk '/^strata: stats: +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$/ { n += $6 } END { print n + 0 }' "$err")
+    [ "$blocks" -gt 0 ] || dropin_fail "strata's summaries show no small block allocated"
+    echo "dropin: strata active: $got statistics summaries, $blocks small blocks allocated"
 }
 
 dropin_compare()

@@ -120,6 +120,15 @@ int main(void)
     free(line);
     if (f)
         fclose(f);
+#ifdef DROPIN_WITH_STRATA
+    /* strata's own count agrees: the workers alone made 80000 mallocs. */
+    strata_alloc_stats_t st;
+    uint64_t blocks = 0;
+    expect(strata_alloc_stats(&st) == 0, "strata_alloc_stats works");
+    for (unsigned c = 0; c < st.nclasses && c < STRATA_ALLOC_CLASSES; c++)
+        blocks += st.classes[c].allocations;
+    expect(blocks + st.large_allocations >= 80000, "strata_alloc_stats counts the mallocs");
+#endif
     printf("threads allocated %lu bytes\n", (unsigned long)total);
     printf("%s\n", failures ? "FAILED" : "all checks passed");
     return failures != 0;
