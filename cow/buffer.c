@@ -90,6 +90,8 @@ static int setup(struct strata_cow *cow, unsigned flags)
         err = map_buffer(cow);
     if (!err && (cow->wake_fd = cow_os_eventfd()) < 0)
         err = cow->wake_fd;
+    if (!err && (cow->stop_fd = cow_os_eventfd()) < 0)
+        err = cow->stop_fd;
     if (!err)
         err = cow_handler_start(cow);
     return err;
@@ -99,6 +101,7 @@ static void free_all(struct strata_cow *cow)
 {
     cow_os_close(cow->uffd);
     cow_os_close(cow->wake_fd);
+    cow_os_close(cow->stop_fd);
     if (cow->data)
         cow_os_unmap(cow->data, cow->size);
     cow_store_destroy(&cow->store);
@@ -107,7 +110,9 @@ static void free_all(struct strata_cow *cow)
     free(cow->dirty);
     free(cow->live);
     free(cow->graveyard);
+    free(cow->deferred);
     pthread_mutex_destroy(&cow->lock);
+    pthread_mutex_destroy(&cow->persist_lock);
     cow->magic = COW_DEAD_MAGIC;
     free(cow);
 }
@@ -131,9 +136,10 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
     cow->page_shift = (unsigned)__builtin_ctzl(ps);
     cow->size = (size + ps - 1) & ~(ps - 1);
     cow->npages = cow->size >> cow->page_shift;
-    cow->uffd = cow->wake_fd = -1;
+    cow->uffd = cow->wake_fd = cow->stop_fd = -1;
     cow->last_fault = SIZE_MAX - 1;
     pthread_mutex_init(&cow->lock, NULL);
+    pthread_mutex_init(&cow->persist_lock, NULL);
     int err = setup(cow, flags);
     if (err) {
         free_all(cow);

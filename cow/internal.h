@@ -75,6 +75,9 @@ int cow_os_read_text(const char *path, char *buf, size_t cap);
 void cow_os_write_stderr(const char *s, size_t len);
 pid_t cow_os_getpid(void);
 uint64_t cow_os_now_ns(void);
+int cow_os_cpus(int *cpus, int max);
+int cow_os_pin_self(int cpu);
+void cow_os_yield(void);
 
 /* probe.c — opening a usable userfaultfd */
 /* Opens and handshakes a uffd with the wanted features (the optional ones
@@ -99,12 +102,17 @@ void cow_bit_clear(uint64_t *map, size_t i);
 /* fault.c — resolving write faults (lock held) */
 int cow_fault_resolve(struct strata_cow *cow, size_t page);
 int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n);
+void cow_fault_undefer(struct strata_cow *cow);
 
 /* handler.c — the fault handler thread */
 int cow_handler_start(struct strata_cow *cow);
 void cow_handler_stop(struct strata_cow *cow);
 void cow_handler_retire_fd(struct strata_cow *cow, int fd);
 void cow_handler_kick(struct strata_cow *cow);
+
+/* lock.c — the buffer's lock, with priority for fault handlers */
+void cow_lock_urgent(struct strata_cow *cow);
+void cow_unlock_and_yield(struct strata_cow *cow);
 
 /* buffer.c — handle checks */
 int cow_check(const struct strata_cow *cow);

@@ -5,10 +5,12 @@
  *
  * Pages the snapshot still shares with the buffer are written straight from
  * the buffer by writev (no user-space copy), saved pages from the store.
- * This is valid because the lock is held for each chunk's writev: a writer
- * touching one of its pages faults, and its fault (which saves, then
- * un-protects) waits for the chunk to be written. So writers stall at most
- * for one chunk's writev, never for the whole file.
+ * While a chunk is written without the lock, its pages form the buffer's
+ * busy range: a write fault on one of them is deferred until the chunk is
+ * written (it must not be un-protected while writev reads it), faults
+ * elsewhere are resolved as usual. So a writer waits at most for one
+ * 256 KiB chunk, and only if it writes into that chunk. Persists of one
+ * buffer run one at a time.
  */
 #include <errno.h>
 
@@ -42,12 +44,20 @@ int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd)
         return -EBADF;
     struct strata_cow *cow = snap->cow;
     struct iovec iov[COW_PERSIST_PAGES];
+    pthread_mutex_lock(&cow->persist_lock);
     for (size_t p = 0; p < cow->npages && !err; p += COW_PERSIST_PAGES) {
         size_t n = cow->npages - p < COW_PERSIST_PAGES ? cow->npages - p : COW_PERSIST_PAGES;
         pthread_mutex_lock(&cow->lock);
         int k = gather(snap, p, n, iov);
-        err = cow_os_writev_all(fd, iov, k);
+        cow->busy_lo = p;
+        cow->busy_hi = p + n;
         pthread_mutex_unlock(&cow->lock);
+        err = cow_os_writev_all(fd, iov, k);
+        pthread_mutex_lock(&cow->lock);
+        cow->busy_lo = cow->busy_hi = 0;
+        cow_fault_undefer(cow);
+        cow_unlock_and_yield(cow);
     }
+    pthread_mutex_unlock(&cow->persist_lock);
     return err;
 }

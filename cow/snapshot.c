@@ -126,7 +126,7 @@ static void read_locked(struct strata_cow_snap *snap, size_t off, unsigned char 
         off += n;
         len -= n;
     }
-    pthread_mutex_unlock(&cow->lock);
+    cow_unlock_and_yield(cow);
 }
 
 int strata_cow_snap_read(strata_cow_snap_t *snap, size_t off, void *dst, size_t len)

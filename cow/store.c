@@ -11,6 +11,8 @@
 
 #include "internal.h"
 
+#define COW_POPULATE_STEP 16u
+
 static size_t chunk_bytes(const struct cow_store *st)
 {
     return (size_t)COW_CHUNK_PAGES * st->page_size;
@@ -81,6 +83,16 @@ int cow_store_alloc(struct cow_store *st, struct cow_chunk **chunk, unsigned cha
             return err;
     }
     uint16_t idx = c->free_idx[--c->nfree];
+    /* A fresh chunk hands out slots in order: populate them 16 at a time,
+     * one madvise instead of 16 page faults while writers wait for their
+     * copies, without the ~1 ms stall of populating 2 MiB at once. */
+    if (c->used == 0 && c->nfree == COW_CHUNK_PAGES - 1)
+        c->populated = 0;
+    if (idx == c->populated && idx % COW_POPULATE_STEP == 0) {
+        cow_os_advise(c->base + (size_t)idx * st->page_size, COW_POPULATE_STEP * st->page_size,
+                      MADV_POPULATE_WRITE);
+        c->populated = idx + COW_POPULATE_STEP;
+    }
     c->used++;
     st->pages++;
     if (c->nfree == 0 && c->next && c->next->nfree) {

@@ -24,6 +24,7 @@
 #define COW_SNAP_MAGIC 0x50414e53574f43ull /* "COWSNAP" */
 #define COW_DEAD_MAGIC 0x44414544574f43ull /* "COWDEAD" */
 #define COW_CHUNK_PAGES 512u               /* store chunk: 2 MiB of 4 KiB pages */
+#define COW_MAX_HANDLERS 8u                /* fault handler threads at most */
 
 /* A mapping of store pages, registered as a cow-store region. */
 struct cow_chunk {
@@ -31,6 +32,7 @@ struct cow_chunk {
     unsigned char *base;           /* COW_CHUNK_PAGES pages */
     uint32_t used;                 /* slots in use; the chunk is unmapped at 0 */
     uint32_t nfree;                /* valid entries of free_idx */
+    uint32_t populated;            /* slots [0, populated) were pre-faulted */
     uint16_t free_idx[COW_CHUNK_PAGES]; /* free slot numbers, a stack */
 };
 
@@ -76,6 +78,18 @@ struct strata_cow_snap {
     struct cow_view *map;       /* strata_cow_snap_map's view, or NULL */
 };
 
+/* A fault handler thread. One per CPU (up to COW_MAX_HANDLERS), pinned:
+ * a write fault wakes the handler of the writer's own CPU, which runs as
+ * soon as the writer blocks, with no cross-CPU wake-up (measured here:
+ * 7 us round trip on one CPU, 48 us across). Handler 0 also serves shares
+ * and closes retired fds. */
+struct cow_handler {
+    struct strata_cow *cow; /* buffer served */
+    unsigned index;         /* position in cow->handlers */
+    int cpu;                /* CPU pinned to, -1 for none */
+    pthread_t thread;       /* valid for index < cow->nhandlers */
+};
+
 /* A buffer. lock guards everything below it. */
 struct strata_cow {
     uint64_t magic;          /* COW_MAGIC while live */
@@ -87,11 +101,14 @@ struct strata_cow {
     size_t page_size;        /* bytes per page, a power of two */
     unsigned page_shift;     /* log2(page_size) */
     int uffd;                /* O_NONBLOCK userfaultfd of the buffer and maps */
-    int wake_fd;             /* eventfd: the handler re-reads its fd set or stops */
+    int wake_fd;             /* eventfd: handler 0 re-reads its fd set */
+    int stop_fd;             /* eventfd: written once, never drained: handlers exit */
     uint64_t features;       /* UFFD_FEATURE_* enabled on uffd */
-    pthread_t handler;       /* fault handler thread */
+    struct cow_handler handlers[COW_MAX_HANDLERS]; /* [0, nhandlers) running */
+    unsigned nhandlers;      /* fault handler threads started */
     pthread_mutex_t lock;    /* held by arms, fault resolution, reads of live pages */
-    bool stopping;           /* the handler must exit */
+    unsigned urgent;         /* handlers waiting for lock (atomic, outside it) */
+    pthread_mutex_t persist_lock; /* one persist at a time (owns busy_*) */
     uint64_t gen;            /* snapshots taken */
     uint64_t *written;       /* npages: gen when the page was last un-protected */
     struct cow_version **versions; /* npages: saved copies, newest first */
@@ -104,8 +121,13 @@ struct strata_cow {
     int *graveyard;          /* fds the handler must close (it may poll them) */
     size_t ngrave, grave_cap; /* entries used / allocated */
     struct cow_store store;  /* saved page copies */
+    size_t busy_lo, busy_hi; /* pages a persist is writing from the buffer now:
+                              * their faults wait in deferred (lo == hi: none) */
+    size_t *deferred;        /* pages whose faults wait for the busy range */
+    size_t ndeferred, deferred_cap; /* entries used / allocated */
     size_t nversions;        /* cow_version records alive */
-    size_t last_fault;       /* page of the previous write fault (SEQUENTIAL) */
+    size_t last_fault;       /* last page resolved by the previous fault */
+    size_t seq_window;       /* pages resolved by the previous fault (SEQUENTIAL) */
     strata_cow_stats_t stats; /* counters; size fields filled on read */
 };
 
