@@ -221,7 +221,8 @@ def summary_rows(data):
                     good = r >= 1 if hib else r <= 1
                     verdict = ("✅ best" if good else
                                "≈" if abs(r - 1) < 0.05 else "behind")
-                rows.append(f"| {part} | {work} | {m} ({unit}) | {fmt(v[0])} | "
+                who = "" if name == "strata" else f"{name} "
+                rows.append(f"| {part} | {work} | {m} ({unit}) | {who}{fmt(v[0])} | "
                             f"{best[0]} {fmt(best[1][0])} | "
                             f"{'–' if r is None else f'{r:.2f}'} | {verdict} |")
     return rows

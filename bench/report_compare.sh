@@ -7,7 +7,7 @@
 #   sh bench/report_compare.sh BUILD_DIR [ROUNDS] [OUTDIR]
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-${STRATA_BUILD:-$ROOT/build}}
+BUILD=${1:-${STRATA_BENCH_BUILD:-$ROOT/build}}
 ROUNDS=${2:-5}
 OUTDIR=${3:-}
 STRATA=$BUILD/tools/strata

@@ -13,8 +13,9 @@
 # Entry points are discovered: every bench/*_bench.sh, run as
 #   sh bench/NAME_bench.sh BUILD_DIR ROUNDS
 # with STRATA_BENCH_CSV pointing at results/<stamp>/data.csv (each appends
-# part,workload,impl,metric,unit,median,min,max lines), STRATA_BUILD and
-# STRATA_BENCH_ROUNDS set. One that fails is reported as failed and the
+# part,workload,impl,metric,unit,median,min,max lines), STRATA_BENCH_BUILD
+# and STRATA_BENCH_ROUNDS set (STRATA_BENCH_* names, which libstrata-malloc
+# knows are not its options). One that fails is reported as failed and the
 # others still run; the report is built from whatever was measured. Besides
 # them, `strata compare` itself is run on a python3 workload (part
 # "compare"), as a user would.
@@ -84,7 +85,7 @@ run_one() { # NAME COMMAND... : runs with the CSV set, records status and time
     shift
     echo "run-all: $name ..." >&2
     t0=$(date +%s.%N)
-    STRATA_BENCH_CSV=$CSV STRATA_BUILD=$BUILD STRATA_BENCH_ROUNDS=$ROUNDS \
+    STRATA_BENCH_CSV=$CSV STRATA_BENCH_BUILD=$BUILD STRATA_BENCH_ROUNDS=$ROUNDS \
         "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err" </dev/null
     st=$?
     t1=$(date +%s.%N)
