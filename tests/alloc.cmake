@@ -29,3 +29,11 @@ target_compile_definitions(check_alloc_misuse_api PRIVATE MISUSE_PREFIXED=1)
 strata_check_test(check_alloc_misuse_preload SOURCES check_alloc_misuse.c
                   LIBS ${CMAKE_DL_LIBS} LABELS alloc ENV "${STRATA_ALLOC_PRELOAD}")
 add_dependencies(check_alloc_misuse_preload strata-malloc)
+
+# Fork while threads allocate, 40 times; the child allocates and threads.
+strata_check_test(check_alloc_fork_api SOURCES check_alloc_fork.c
+                  LIBS strata_alloc_testlib LABELS alloc TIMEOUT 180)
+target_compile_definitions(check_alloc_fork_api PRIVATE FORK_PREFIXED=1)
+strata_check_test(check_alloc_fork_preload SOURCES check_alloc_fork.c
+                  LABELS alloc TIMEOUT 180 ENV "${STRATA_ALLOC_PRELOAD}")
+add_dependencies(check_alloc_fork_preload strata-malloc)
