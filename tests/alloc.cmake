@@ -37,3 +37,14 @@ target_compile_definitions(check_alloc_fork_api PRIVATE FORK_PREFIXED=1)
 strata_check_test(check_alloc_fork_preload SOURCES check_alloc_fork.c
                   LABELS alloc TIMEOUT 180 ENV "${STRATA_ALLOC_PRELOAD}")
 add_dependencies(check_alloc_fork_preload strata-malloc)
+
+# The glibc ABI and the STRATA_* options as a preloaded program sees them.
+strata_check_test(check_alloc_abi SOURCES check_alloc_abi.c LIBS ${CMAKE_DL_LIBS}
+                  LABELS alloc
+                  ENV "${STRATA_ALLOC_PRELOAD};STRATA_TEST_MALLOC_SO=$<TARGET_FILE:strata-malloc>")
+add_dependencies(check_alloc_abi strata-malloc)
+
+# C++ new/delete (all forms) end up in strata.
+strata_check_test(check_alloc_cxx SOURCES check_alloc_cxx.cc LIBS ${CMAKE_DL_LIBS}
+                  LABELS alloc ENV "${STRATA_ALLOC_PRELOAD}")
+add_dependencies(check_alloc_cxx strata-malloc)
