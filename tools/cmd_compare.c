@@ -196,13 +196,22 @@ static void compare_warn_linked(const char *path)
                   v.inspected, v.allocator);
 }
 
+/* "run 7/15, timed jemalloc, ~12 s left" on a terminal; the estimate is the
+ * mean run time so far times the runs still to do. */
 static void progress(bool on, const cli_cmp_t *c, size_t round, size_t i, size_t done)
 {
     if (!on)
         return;
     size_t total = (c->nwarm + c->ntimed) * c->n;
-    fprintf(stderr, "\rstrata compare: run %zu/%zu, %s %s\033[K", done + 1, total,
+    double spent = 0;
+    for (size_t k = 0; k < c->n; k++)
+        for (size_t r = 0; r < c->e[k].nrun; r++)
+            spent += c->e[k].runs[r].wall_s;
+    fprintf(stderr, "\rstrata compare: run %zu/%zu, %s %s", done + 1, total,
             round < c->nwarm ? "warm-up" : "timed", c->e[i].alloc.name);
+    if (done)
+        fprintf(stderr, ", ~%.0f s left", spent / (double)done * (double)(total - done));
+    fputs("\033[K", stderr);
     fflush(stderr);
 }
 
