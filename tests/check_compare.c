@@ -272,8 +272,18 @@ START_TEST(compare_reports_missing_allocators)
     struct res *r = sh("\"$STRATA_CLI\" compare -n 1 --allocs glibc,/no/such/libx.so -- "
                        "\"$COMPARE_WORKLOAD\"");
     ck_assert_int_eq(r->status, 1);
-    assert_has(r->err, "strata: allocator '/no/such/libx.so': no such file");
-    ck_assert_str_eq(r->out, "");
+    assert_has(r->err, "strata: allocator '/no/such/libx.so': no such file; not compared");
+    assert_has(r->out, "\nglibc "); /* the others are compared */
+    assert_has(r->out, "/no/such/libx.so not found, not compared");
+    r = sh("\"$STRATA_CLI\" compare --json -n 1 --allocs /no/such/libx.so,jemalloc -- "
+           "\"$COMPARE_WORKLOAD\"");
+    ck_assert_int_eq(r->status, 1);
+    py_check("import json, sys\nd = json.load(open(sys.argv[1]))\n"
+             "assert d['not_found'] == ['/no/such/libx.so'], d['not_found']\n"
+             "assert [a['name'] for a in d['allocators']] == ['jemalloc']\n");
+    r = sh("\"$STRATA_CLI\" compare -n 1 --allocs /no/such/libx.so -- true");
+    ck_assert_int_eq(r->status, 1);
+    assert_has(r->err, "no allocator to compare");
     /* Discovery names what it did not find, and why. */
     /* (A copy of the CLI away from the build tree cannot find libstrata-malloc.) */
     r = sh("mkdir bin && cp \"$STRATA_CLI\" bin/strata && STRATA_MALLOC_LIB= bin/strata "

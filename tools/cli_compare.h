@@ -45,8 +45,9 @@ typedef struct cli_cmp {
     bool base_is_jemalloc; /* false: jemalloc was not compared, base is e[0] */
     bool out_differs;      /* stdout differs between allocators (each being stable) */
     bool status_differs;   /* exit status differs between allocators (likewise) */
-    const char **missing;  /* allocators discovery could not find (names) */
+    const char **missing;  /* allocators not found (names or paths, malloc'd) */
     size_t nmissing;       /* entries in missing */
+    bool explicit_missing; /* one of them was asked for by --allocs */
 } cli_cmp_t;
 
 /* ---- cli_compare_stats.c --------------------------------------------- */

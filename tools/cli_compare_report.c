@@ -30,6 +30,15 @@ static void shell_word(const char *s, FILE *out)
     fputc('\'', out);
 }
 
+/* Width of the allocator column: the longest name, at least "allocator ". */
+static int name_width(const cli_cmp_t *c)
+{
+    size_t w = 10;
+    for (size_t i = 0; i < c->n; i++)
+        w = strlen(c->e[i].alloc.name) > w ? strlen(c->e[i].alloc.name) : w;
+    return (int)w;
+}
+
 static void table_head(const cli_cmp_t *c, FILE *out)
 {
     fputs("command:", out);
@@ -41,8 +50,9 @@ static void table_head(const cli_cmp_t *c, FILE *out)
             c->ntimed, c->ntimed == 1 ? "" : "s", c->nwarm, c->nwarm == 1 ? "" : "s", base_name(c));
     if (!c->base_is_jemalloc)
         fputs(" (jemalloc is not in this comparison)", out);
-    fprintf(out, "\n\n%-10s %9s %-17s %8s %8s %9s %-15s %6s %6s %4s\n", "allocator", "wall s",
-            "  (min-max)", "user s", "sys s", "RSS MiB", "  (min-max)", "wall x", "RSS x", "exit");
+    fprintf(out, "\n\n%-*s %9s %-17s %8s %8s %9s %-15s %6s %6s %4s\n", name_width(c), "allocator",
+            "wall s", "  (min-max)", "user s", "sys s", "RSS MiB", "  (min-max)", "wall x", "RSS x",
+            "exit");
 }
 
 static void table_row(const cli_cmp_t *c, const cli_cmp_entry_t *e, FILE *out)
@@ -51,7 +61,7 @@ static void table_row(const cli_cmp_t *c, const cli_cmp_entry_t *e, FILE *out)
     char wall[32], rss[32];
     snprintf(wall, sizeof wall, "%.4f-%.4f", e->wall.min, e->wall.max);
     snprintf(rss, sizeof rss, "%.1f-%.1f", e->rss.min / 1024, e->rss.max / 1024);
-    fprintf(out, "%-10.10s %9.4f   %-15s %8.4f %8.4f %9.1f   %-13s %6.2f %6.2f %4d%s\n",
+    fprintf(out, "%-*s %9.4f   %-15s %8.4f %8.4f %9.1f   %-13s %6.2f %6.2f %4d%s\n", name_width(c),
             e->alloc.name, e->wall.median, wall, e->user.median, e->sys.median,
             e->rss.median / 1024, rss, cli_cmp_ratio(e->wall.median, b->wall.median),
             cli_cmp_ratio(e->rss.median, b->rss.median), e->runs[0].status,
@@ -65,11 +75,11 @@ void cli_cmp_print_table(const cli_cmp_t *c, FILE *out)
         table_row(c, &c->e[i], out);
     fputc('\n', out);
     for (size_t i = 0; i < c->n; i++)
-        fprintf(out, "%-10.10s %s\n", c->e[i].alloc.name,
+        fprintf(out, "%-*s %s\n", name_width(c), c->e[i].alloc.name,
                 c->e[i].alloc.path[0] ? c->e[i].alloc.path
                                       : "(no preload: the C library's malloc)");
     for (size_t i = 0; i < c->nmissing; i++)
-        fprintf(out, "%-10.10s not found, not compared\n", c->missing[i]);
+        fprintf(out, "%-*s not found, not compared\n", name_width(c), c->missing[i]);
     fprintf(out, "stdout and exit status: %s\n",
             c->out_differs || c->status_differs ? "DIFFER between allocators (see stderr)"
                                                 : "the same under every allocator");

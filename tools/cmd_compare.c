@@ -5,9 +5,9 @@
  * that fill the page cache; then prints the figures and checks that every
  * allocator made the command print and exit the same.
  *
- * Exit status: 0; 1 when stdout or exit status differ between allocators
- * (the table is still printed), or an allocator given in --allocs is not
- * installed; 2 usage (bad option, unknown allocator, a file that is not a
+ * Exit status: 0; 1 when stdout or exit status differ between allocators,
+ * or an allocator given in --allocs is not installed (the table of the
+ * others is still printed); 2 usage (bad option, unknown allocator, a file that is not a
  * shared library, -n 0); 3 --plot without gnuplot; 126/127 the command is
  * not executable / not found.
  */
@@ -133,12 +133,20 @@ static int compare_add(cli_cmp_t *c, const char *spec, bool explicit)
         c->n++;
         return 0;
     }
-    if (explicit) {
+    if (explicit && err != -ENOENT) { /* not an allocator at all: a usage error */
         cli_error("allocator '%s': %s", spec, why);
         return cli_alloc_exit_status(err);
     }
-    cli_error("note: %s not found, not compared: %s", spec, why);
-    c->missing[c->nmissing++] = spec;
+    /* Missing: the others are still compared, and an explicit one makes the
+     * exit status 1 at the end. */
+    if (explicit)
+        cli_error("allocator '%s': %s; not compared", spec, why);
+    else
+        cli_error("note: %s not found, not compared: %s", spec, why);
+    if (!(c->missing[c->nmissing] = strdup(spec)))
+        return STRATA_EXIT_FAIL;
+    c->nmissing++;
+    c->explicit_missing |= explicit;
     return 0;
 }
 
@@ -166,10 +174,10 @@ static int compare_allocs(const struct cmp_opts *o, cli_cmp_t *c)
         for (size_t i = 0; i < cli_alloc_name_count; i++)
             compare_add(c, cli_alloc_names[i], false);
     }
-    free(list); /* the names in c->missing are the static cli_alloc_names */
+    free(list);
     if (!st && c->n == 0) {
         cli_error("no allocator to compare");
-        st = STRATA_EXIT_USAGE;
+        st = c->explicit_missing ? STRATA_EXIT_FAIL : STRATA_EXIT_USAGE;
     }
     for (size_t i = 0; i < c->n && !st; i++)
         if (is_jemalloc(&c->e[i].alloc) && !c->base_is_jemalloc) {
@@ -329,7 +337,8 @@ static int compare_report(cli_cmp_t *c, const struct cmp_opts *o)
     fflush(stdout);
     compare_notes(c);
     cli_cmp_print_differences(c, stderr);
-    int st = c->out_differs || c->status_differs ? STRATA_EXIT_FAIL : STRATA_EXIT_OK;
+    bool failed = c->out_differs || c->status_differs || c->explicit_missing;
+    int st = failed ? STRATA_EXIT_FAIL : STRATA_EXIT_OK;
     char why[512];
     if (o->plot && cli_plot_write(c, o->plot, why, sizeof why)) {
         cli_error("%s: %s", o->plot, why);
@@ -343,6 +352,8 @@ static void compare_free(cli_cmp_t *c)
     for (size_t i = 0; c->e && i < c->n; i++)
         free(c->e[i].runs);
     free(c->e);
+    for (size_t i = 0; c->missing && i < c->nmissing; i++)
+        free((char *)c->missing[i]);
     free(c->missing);
 }
 
