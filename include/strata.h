@@ -678,12 +678,13 @@ STRATA_API size_t strata_cow_snap_size(const strata_cow_snap_t *snap);
  * 0, -ENOMEM, -EBADF, -ECHILD, or the -errno of the ioctl. */
 STRATA_API int strata_cow_snap_map(strata_cow_snap_t *snap, const void **addr);
 /* Writes the snapshot's raw bytes (strata_cow_snap_size of them, offset 0
- * first) to fd at its current position, while writers keep writing: pages
- * the snapshot still shares with the buffer are written straight from the
- * buffer (writev, no user-space copy), saved pages from the store. Writer
- * faults wait at most for one 256 KiB chunk to be written. fd may be a file,
- * pipe or socket. 0 or the -errno of writev (-EPIPE: MSG_NOSIGNAL not used,
- * ignore SIGPIPE for sockets). */
+ * first, nothing else) to fd at its current position, while writers keep
+ * writing: pages the snapshot still shares with the buffer are written
+ * straight from the buffer (writev, no user-space copy), saved pages from
+ * the store. A writer waits only if it writes into the 256 KiB chunk being
+ * written at that moment. fd may be a file, pipe or socket (a closed pipe
+ * or socket raises SIGPIPE unless it is ignored). Persists of one buffer
+ * run one at a time. 0, -EBADF, or the -errno of writev. */
 STRATA_API int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd);
 /* Shares the snapshot with another process: *fd is one end of a Unix
  * SOCK_SEQPACKET socket pair to pass over SCM_RIGHTS (close it once sent);
