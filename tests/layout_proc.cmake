@@ -61,7 +61,7 @@ if(proc_fuzz_ok)
   add_custom_target(fuzz_proc_bin ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc)
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc_corpus)
   add_test(NAME fuzz_proc_smoke
-           COMMAND ${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc -runs=200000 -max_len=8192
+           COMMAND ${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc -runs=100000 -max_total_time=15 -max_len=8192
                    -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc_
                    ${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc_corpus
                    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/proc_seeds)
