@@ -321,6 +321,10 @@ START_TEST(compare_bad_input)
            "/bin/true");
     ck_assert_int_eq(r->status, 3);
     assert_has(r->err, "--plot needs gnuplot");
+    r = sh("\"$STRATA_CLI\" compare --allocs glibc --plot /nonexistent/c.png -- true");
+    ck_assert_int_eq(r->status, 1);
+    assert_has(r->err, "strata: /nonexistent/c.png: cannot write the chart there: No such file");
+    ck_assert_str_eq(r->out, ""); /* said before running anything */
     r = sh("\"$STRATA_CLI\" compare --help");
     ck_assert_int_eq(r->status, 0);
     assert_has(r->out, "--allocs");

@@ -75,8 +75,9 @@ void cli_cmp_print_differences(const cli_cmp_t *c, FILE *err);
 
 /* ---- cli_plot.c ------------------------------------------------------ */
 
-/* 0 when gnuplot is on PATH; -ENOENT (why says how to get it) otherwise;
- * -EINVAL when file does not end in .png or .svg. */
+/* 0 when a chart can be drawn into file; -EINVAL when file does not end in
+ * .png or .svg, -ENOPKG when gnuplot is not on PATH (why says how to get
+ * it), or the errno that keeps file from being written. */
 int cli_plot_check(const char *file, char *why, size_t whylen);
 /* Draws wall time and peak RSS per allocator with min-max bars into file.
  * 0, or -errno (why says what gnuplot reported). */

@@ -5,12 +5,14 @@
  * the error message). PNG (pngcairo when this gnuplot has it, else png)
  * or SVG, chosen by the file's extension.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli_compare.h"
@@ -26,6 +28,25 @@ static char plot_kind(const char *file)
     return 0;
 }
 
+/* Whether file can be written, checked before a long comparison rather
+ * than after it: the directory must accept a new file, or the file exist
+ * and be writable. */
+static int plot_writable(const char *file, char *why, size_t whylen)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = '\0'; /* "/x.png" -> "/" */
+    int ok =
+        access(file, W_OK) == 0 || (errno == ENOENT && access(slash ? dir : ".", W_OK | X_OK) == 0);
+    if (ok)
+        return 0;
+    int err = -errno;
+    snprintf(why, whylen, "cannot write the chart there: %s", strerror(errno));
+    return err;
+}
+
 int cli_plot_check(const char *file, char *why, size_t whylen)
 {
     char path[PATH_MAX];
@@ -37,9 +58,9 @@ int cli_plot_check(const char *file, char *why, size_t whylen)
         snprintf(why, whylen,
                  "--plot needs gnuplot, which is not on PATH "
                  "(Debian: apt-get install gnuplot-nox)");
-        return -ENOENT;
+        return -ENOPKG;
     }
-    return 0;
+    return plot_writable(file, why, whylen);
 }
 
 /* s as a gnuplot single-quoted string (where only ' needs doubling). */
@@ -106,35 +127,38 @@ static void plot_script(FILE *f, const cli_cmp_t *c, const char *file)
     fputs("unset multiplot\nset output\n", f);
 }
 
-/* Runs gnuplot on script; its stderr's first line goes to why on failure. */
+/* Runs gnuplot on script; the last line of its stderr goes to why on
+ * failure (gnuplot names the script line there). */
 static int plot_run(const char *script, char *why, size_t whylen)
 {
-    int p[2];
-    if (pipe(p))
-        return -errno;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 2);
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(127);
+    char gnuplot[PATH_MAX];
+    int err = cli_which("gnuplot", gnuplot, sizeof gnuplot);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int errfd = memfd_create("strata-gnuplot-stderr", MFD_CLOEXEC);
+    char *argv[] = {"gnuplot", (char *)script, NULL};
+    extern char **environ;
+    cli_spawn_t sp = {
+        .path = gnuplot, .argv = argv, .envp = environ, .stdin_fd = null, .stderr_fd = errfd};
+    cli_measure_t m = {0};
+    if (!err)
+        err = null < 0 || errfd < 0 ? -EMFILE : cli_spawn_measure(&sp, &m);
+    char msg[1024] = "";
+    ssize_t n = errfd >= 0 ? pread(errfd, msg, sizeof msg - 1, 0) : 0;
+    msg[n > 0 ? n : 0] = '\0';
+    if (null >= 0)
+        close(null);
+    if (errfd >= 0)
+        close(errfd);
+    if (err || m.status == 0) {
+        if (err)
+            snprintf(why, whylen, "cannot run gnuplot: %s", strerror(-err));
+        return err;
     }
-    close(p[1]);
-    char err[1024];
-    size_t len = 0;
-    ssize_t n;
-    while (pid > 0 && len < sizeof err - 1 && (n = read(p[0], err + len, sizeof err - 1 - len)) > 0)
-        len += (size_t)n;
-    err[len] = '\0';
-    close(p[0]);
-    int st = 0;
-    if (pid < 0 || waitpid(pid, &st, 0) < 0)
-        return -errno;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return 0;
-    while (len && err[len - 1] == '\n') /* the last line says what was wrong */
-        err[--len] = '\0';
-    char *line = strrchr(err, '\n') ? strrchr(err, '\n') + 1 : err;
-    snprintf(why, whylen, "gnuplot failed: %s", line);
+    size_t len = strlen(msg);
+    while (len && msg[len - 1] == '\n')
+        msg[--len] = '\0';
+    const char *line = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
+    snprintf(why, whylen, "gnuplot failed (exit %d): %s", m.status, line);
     return -EIO;
 }
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_run.h"
@@ -55,35 +54,28 @@ static int libs_shebang(const char *path, char *interp, size_t cap)
 /* Runs `interp --list prog` and keeps up to cap-1 bytes of its stdout. */
 static int libs_list(const char *interp, const char *prog, char *out, size_t cap)
 {
-    int p[2];
-    if (pipe(p))
-        return -errno;
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 2);
-        dup2(p[1], 1);
-        unsetenv("LD_PRELOAD"); /* list the program's own libraries only */
-        execl(interp, interp, "--list", prog, (char *)NULL);
-        _exit(127);
+    char **env = cli_env_unpreloaded(); /* the program's own libraries only */
+    char *argv[] = {(char *)interp, "--list", (char *)prog, NULL};
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (!env || null < 0) {
+        cli_env_free(env);
+        if (null >= 0)
+            close(null);
+        return -ENOMEM;
     }
-    close(p[1]);
-    size_t len = 0;
-    ssize_t n;
-    while (pid > 0 && len < cap - 1 && (n = read(p[0], out + len, cap - 1 - len)) != 0)
-        if (n > 0)
-            len += (size_t)n;
-        else if (errno != EINTR)
-            break;
-    out[len] = '\0';
-    close(p[0]);
-    int st = 0;
-    if (pid < 0)
-        return -errno;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ENOEXEC;
+    cli_spawn_t sp = {.path = interp,
+                      .argv = argv,
+                      .envp = env,
+                      .stdin_fd = null,
+                      .hash_stdout = true,
+                      .out_keep = out,
+                      .out_cap = cap,
+                      .stderr_fd = null};
+    cli_measure_t m;
+    int err = cli_spawn_measure(&sp, &m);
+    close(null);
+    cli_env_free(env);
+    return err ? err : m.status ? -ENOEXEC : 0;
 }
 
 /* The first allocator library named in a --list output, into name. */

@@ -54,8 +54,9 @@ static void __attribute__((noreturn)) spawn_child(const cli_spawn_t *sp, int out
     _exit(127);
 }
 
-/* Reads the child's stdout to EOF, hashing it. */
-static void spawn_drain(int fd, cli_measure_t *m)
+/* Reads the child's stdout to EOF, hashing it (and keeping its start when
+ * asked to). */
+static void spawn_drain(const cli_spawn_t *sp, int fd, cli_measure_t *m)
 {
     unsigned char buf[65536];
     uint64_t h = FNV_OFFSET;
@@ -67,9 +68,15 @@ static void spawn_drain(int fd, cli_measure_t *m)
             break;
         for (ssize_t i = 0; i < n; i++)
             h = (h ^ buf[i]) * FNV_PRIME;
+        if (sp->out_keep && m->out_bytes < sp->out_cap - 1) {
+            size_t room = sp->out_cap - 1 - (size_t)m->out_bytes;
+            memcpy(sp->out_keep + m->out_bytes, buf, (size_t)n < room ? (size_t)n : room);
+        }
         m->out_bytes += (uint64_t)n;
     }
     m->out_hash = h;
+    if (sp->out_keep)
+        sp->out_keep[m->out_bytes < sp->out_cap ? m->out_bytes : sp->out_cap - 1] = '\0';
 }
 
 static int spawn_reap(pid_t pid, cli_measure_t *m)
@@ -119,7 +126,7 @@ int cli_spawn_measure(const cli_spawn_t *sp, cli_measure_t *m)
     if (out[1] >= 0)
         close(out[1]);
     if (!err && out[0] >= 0)
-        spawn_drain(out[0], m);
+        spawn_drain(sp, out[0], m);
     if (!err)
         err = spawn_reap(pid, m);
     m->wall_s = now_s() - t0;

@@ -100,6 +100,8 @@ int cli_elfid_check_dso(const char *path, char *why, size_t whylen);
  * to LD_PRELOAD, and STRATA_STATS=1 when stats. NULL on ENOMEM. Free with
  * cli_env_free. */
 char **cli_env_build(const char *lib, bool stats);
+/* A copy of environ without LD_PRELOAD (to look at a program as it is). */
+char **cli_env_unpreloaded(void);
 void cli_env_free(char **env);
 
 /* ---- cli_proc_which.c ------------------------------------------------ */
@@ -122,6 +124,8 @@ typedef struct cli_spawn {
     char *const *envp; /* complete environment */
     int stdin_fd;      /* dup'ed to the child's 0; rewound first if seekable */
     bool hash_stdout;  /* true: stdout piped, hashed and dropped; false: inherited */
+    char *out_keep;    /* with hash_stdout, non-NULL: also keeps the first */
+    size_t out_cap;    /*   out_cap - 1 bytes of stdout here, NUL-terminated */
     int stderr_fd;     /* dup'ed to the child's 2; -1: inherited */
 } cli_spawn_t;
 

@@ -56,6 +56,23 @@ oom:
     return NULL;
 }
 
+char **cli_env_unpreloaded(void)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 1, sizeof *env);
+    for (size_t i = 0, k = 0; env && i < n; i++) {
+        if (env_is(environ[i], "LD_PRELOAD"))
+            continue;
+        if (!(env[k++] = strdup(environ[i]))) {
+            cli_env_free(env);
+            return NULL;
+        }
+    }
+    return env;
+}
+
 void cli_env_free(char **env)
 {
     if (!env)

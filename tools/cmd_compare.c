@@ -371,7 +371,9 @@ int cmd_compare(int argc, char **argv)
     }
     if (o.plot && (err = cli_plot_check(o.plot, why, sizeof why))) {
         cli_error("%s: %s", o.plot, why);
-        return err == -EINVAL ? STRATA_EXIT_USAGE : STRATA_EXIT_UNSUPPORTED;
+        return err == -EINVAL   ? STRATA_EXIT_USAGE
+               : err == -ENOPKG ? STRATA_EXIT_UNSUPPORTED
+                                : STRATA_EXIT_FAIL;
     }
     cli_cmp_t c = {.cmd = cmd, .ntimed = o.runs, .nwarm = o.warmup};
     st = compare_allocs(&o, &c);
