@@ -9,7 +9,8 @@
  *             since the previous one, vs fork() of a process holding the
  *             same amount of populated memory, vs memcpy of it
  *   write     first-write cost per page after a snapshot, sequential and
- *             random page order, default flags and STRATA_COW_SEQUENTIAL,
+ *             random page order, default flags, STRATA_COW_SEQUENTIAL and
+ *             STRATA_COW_BACKGROUND,
  *             with the writer's p99 per write; vs the kernel's COW fault
  *             after fork() and vs memcpy of one page
  *   persist   persisting the buffer to a file in DIR (default /dev/shm)
@@ -229,7 +230,10 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
         munmap(plain, size);
         return;
     }
-    strata_cow_t *cow = cow_new(size, strcmp(impl, "strata") ? STRATA_COW_SEQUENTIAL : 0);
+    unsigned flags = !strcmp(impl, "strata-seq") ? STRATA_COW_SEQUENTIAL
+                     : !strcmp(impl, "strata-bg") ? STRATA_COW_BACKGROUND
+                                                  : 0;
+    strata_cow_t *cow = cow_new(size, flags);
     strata_cow_snap_t *s;
     if (strata_cow_snapshot(cow, &s))
         abort();
@@ -240,21 +244,22 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
 
 static void bench_write(size_t size)
 {
-    static const char *impls[] = {"strata", "strata-seq", "fork-cow"};
+    enum { NIMPL = 4, FORK = 3 };
+    static const char *impls[NIMPL] = {"strata", "strata-seq", "strata-bg", "fork-cow"};
     size_t npages = size / ps;
     for (int random = 0; random < 2; random++) {
         size_t *order = page_order(npages, random, 99);
-        double per[3][64], *lat[3];
-        for (int k = 0; k < 3; k++)
+        double per[NIMPL][64], *lat[NIMPL];
+        for (int k = 0; k < NIMPL; k++)
             lat[k] = malloc((size_t)rounds * npages * sizeof(double));
         for (int r = 0; r < rounds; r++)
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < NIMPL; k++)
                 first_write_round(impls[k], size, order, per[k], lat[k] + (size_t)r * npages, r);
         const char *wl = random ? "first-write-random" : "first-write-seq";
         printf("first write per page, %s order, %zu MiB\n", random ? "random" : "sequential",
                size >> 20);
-        double med[3];
-        for (int k = 0; k < 3; k++) {
+        double med[NIMPL];
+        for (int k = 0; k < NIMPL; k++) {
             double us[64], p99;
             for (int r = 0; r < rounds; r++)
                 us[r] = per[k][r] / 1e3;
@@ -274,9 +279,9 @@ static void bench_write(size_t size)
         report(wl, "memcpy", "per_page", "us", mc, rounds);
         munmap(a, ps * 256);
         munmap(b, ps * 256);
-        printf("  ratio: fork-cow/strata %.2fx, fork-cow/strata-seq %.2fx (targets: seq <= 1 "
-               "us/page, random <= 8 us/page)\n",
-               med[2] / med[0], med[2] / med[1]);
+        printf("  ratio: fork-cow/strata %.2fx, fork-cow/strata-seq %.2fx, fork-cow/strata-bg "
+               "%.2fx (targets: seq <= 1 us/page, random <= 8 us/page)\n",
+               med[FORK] / med[0], med[FORK] / med[1], med[FORK] / med[2]);
         free(order);
     }
 }
@@ -460,6 +465,7 @@ static void bench_metadata(size_t size)
 int main(int argc, char **argv)
 {
     ps = (size_t)sysconf(_SC_PAGESIZE);
+    setvbuf(stdout, NULL, _IOLBF, 0);
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (!strcmp(argv[first], "--size") && first + 1 < argc)

@@ -17,7 +17,8 @@
 
 #include "internal.h"
 
-#define COW_KNOWN_FLAGS (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY)
+#define COW_KNOWN_FLAGS                                                                    \
+    (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY | STRATA_COW_BACKGROUND)
 
 void cow_die(const char *what, const void *handle)
 {
@@ -94,6 +95,8 @@ static int setup(struct strata_cow *cow, unsigned flags)
         err = cow->stop_fd;
     if (!err)
         err = cow_handler_start(cow);
+    if (!err && (flags & STRATA_COW_BACKGROUND))
+        err = cow_copier_start(cow);
     return err;
 }
 
@@ -142,6 +145,9 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
     pthread_mutex_init(&cow->persist_lock, NULL);
     int err = setup(cow, flags);
     if (err) {
+        cow_copier_stop(cow);
+        if (cow->nhandlers)
+            cow_handler_stop(cow);
         free_all(cow);
         return err;
     }
@@ -160,6 +166,7 @@ void strata_cow_destroy(strata_cow_t *cow)
         cow_die("strata_cow_destroy of something that is not a live buffer", cow);
     if (err) /* a forked child: the handler thread and mappings are not here */
         return;
+    cow_copier_stop(cow);
     while (cow->snaps)
         cow_snap_drop(cow->snaps);
     cow_handler_stop(cow);

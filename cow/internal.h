@@ -104,6 +104,11 @@ int cow_fault_resolve(struct strata_cow *cow, size_t page);
 int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n);
 void cow_fault_undefer(struct strata_cow *cow);
 
+/* copier.c — STRATA_COW_BACKGROUND */
+int cow_copier_start(struct strata_cow *cow);
+void cow_copier_kick(struct strata_cow *cow);
+void cow_copier_stop(struct strata_cow *cow);
+
 /* handler.c — the fault handler thread */
 int cow_handler_start(struct strata_cow *cow);
 void cow_handler_stop(struct strata_cow *cow);

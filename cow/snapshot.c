@@ -100,6 +100,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     cow->stats.snapshots_taken++;
     cow->stats.last_arm_pages = armed;
     cow->stats.last_arm_ns = cow_os_now_ns() - t0;
+    cow_copier_kick(cow);
     pthread_mutex_unlock(&cow->lock);
     *out = snap;
     return 0;

@@ -121,6 +121,11 @@ struct strata_cow {
     int *graveyard;          /* fds the handler must close (it may poll them) */
     size_t ngrave, grave_cap; /* entries used / allocated */
     struct cow_store store;  /* saved page copies */
+    pthread_t copier;        /* STRATA_COW_BACKGROUND: saves pages ahead of writers */
+    pthread_cond_t copier_cv; /* signalled on a new snapshot and on stop */
+    bool copier_started;     /* copier is running (joined at destroy) */
+    bool copier_stop;        /* the copier must exit */
+    uint64_t copier_gen;     /* gen the copier has finished (or is working on) */
     size_t busy_lo, busy_hi; /* pages a persist is writing from the buffer now:
                               * their faults wait in deferred (lo == hi: none) */
     size_t *deferred;        /* pages whose faults wait for the busy range */

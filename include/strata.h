@@ -619,6 +619,12 @@ enum strata_cow_flags {
      * (read(2), recv(2) into the buffer) fail with EFAULT instead of being
      * trapped; never used unless asked for. */
     STRATA_COW_ALLOW_USER_MODE_ONLY = 1u << 1,
+    /* A background thread saves and un-protects the pages live snapshots
+     * need, 2 MiB at a time, right after each snapshot, ahead of the
+     * writers (as QEMU's background snapshot): writers seldom fault, at the
+     * price of copying every such page, written or not (a full copy per
+     * snapshot, made in the background). Off by default. */
+    STRATA_COW_BACKGROUND = 1u << 2,
 };
 
 /* What the running kernel and this process's privileges allow. */

@@ -15,7 +15,7 @@
 
 #include "cow/cow_test.h"
 
-enum { NWRITERS = 3, NPAGES = 2048, NSNAPS = 16, MAXWRITES = 150000 };
+enum { NWRITERS = 3, NPAGES = 2048, NSNAPS = 12, MAXWRITES = 100000 };
 
 struct writer {
     unsigned char *data;
@@ -145,6 +145,12 @@ START_TEST(prefix_per_writer_sequential_runs)
 }
 END_TEST
 
+START_TEST(prefix_per_writer_background_copier)
+{
+    torture(STRATA_COW_BACKGROUND);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cow-torture");
@@ -152,6 +158,7 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, prefix_per_writer_one_page_per_fault);
     tcase_add_test(tc, prefix_per_writer_sequential_runs);
+    tcase_add_test(tc, prefix_per_writer_background_copier);
     cow_test_add(s, tc, "point-in-time", cow_test_usable("check_cow_torture"),
                  "userfaultfd write-protect unavailable (see above)");
     return cow_test_run(s);
