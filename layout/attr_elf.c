@@ -22,7 +22,7 @@
 
 #include "internal.h"
 
-#define MAX_OBJECTS 512 /* distinct files examined per layout */
+#define MAX_OBJECTS 4096 /* distinct files examined per layout */
 
 struct object {
     strata_elf_t *elf;      /* NULL: the file is not a usable ELF */

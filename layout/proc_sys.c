@@ -190,29 +190,32 @@ int proc_sys_legacy_va_layout(pid_t pid, int stack_unlimited)
     return legacy;
 }
 
-/* Opens the file behind mapping m of pid, checked to be the very file the
- * kernel mapped (device and inode as in maps): first through
- * /proc/PID/map_files (works for deleted files and other mount namespaces,
- * needs CAP_SYS_ADMIN), then by its path. Returns an fd or -errno
- * (-ESTALE: the path now names another file). */
+/* Opens the file behind mapping m of pid, if it is a regular file (a
+ * device is never opened: opening one can have effects, and reading it
+ * may never end): first through /proc/PID/map_files (the mapped file
+ * itself, even deleted or in another mount namespace; needs
+ * CAP_SYS_ADMIN), then by its path, checked to be the very file the kernel
+ * mapped (device and inode as in maps). Returns an fd or -errno (-ESTALE:
+ * the path now names another file; -EBADF: not a regular file). */
 int proc_sys_open_mapped(pid_t pid, const strata_layout_map_t *m)
 {
     char path[96];
     struct stat st;
     snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)pid,
              (unsigned long long)m->start, (unsigned long long)m->end);
-    int fd = pid ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    if (fd >= 0)
-        return fd; /* the mapped file itself: nothing to check */
-    if (m->name[0] == '/')
-        fd = open(m->name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) == 0 && st.st_ino == m->inode &&
-        major(st.st_dev) == m->dev_major && minor(st.st_dev) == m->dev_minor)
-        return fd;
-    close(fd);
-    return -ESTALE;
+    bool via_map_files = stat(path, &st) == 0;
+    const char *open_path = via_map_files ? path : m->name;
+    if (!via_map_files) {
+        if (m->name[0] != '/' || stat(m->name, &st))
+            return -ENOENT;
+        if (st.st_ino != m->inode || major(st.st_dev) != m->dev_major ||
+            minor(st.st_dev) != m->dev_minor)
+            return -ESTALE;
+    }
+    if (!S_ISREG(st.st_mode))
+        return -EBADF;
+    int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    return fd < 0 ? -errno : fd;
 }
 
 void proc_sys_close(int fd)

@@ -212,6 +212,27 @@ START_TEST(self_registry_regions_named)
 }
 END_TEST
 
+/* A cow buffer registers itself; the layout names its mapping. */
+START_TEST(self_cow_buffer_named)
+{
+    strata_cow_t *cow;
+    int rc = strata_cow_create(1 << 20, 0, &cow);
+    if (rc) {
+        printf("check_proc_live: SKIP cow buffer naming: strata_cow_create: %s\n",
+               strerror(-rc));
+        return;
+    }
+    char *data = strata_cow_data(cow);
+    data[0] = 1;
+    strata_layout_t *lay = layout_of(0);
+    const strata_layout_map_t *m = map_at(lay, (uintptr_t)data);
+    ck_assert_uint_eq(m->strata_kind, STRATA_REGION_COW_BUFFER);
+    ck_assert_uint_ge(m->strata_bytes, 1 << 20);
+    strata_layout_close(lay);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
 /* ---- the fixture ------------------------------------------------------------ */
 
 /* Other processes change the Pss of shared pages at any time: the kernel's
@@ -834,6 +855,7 @@ static Suite *proc_suite(void)
     TCase *self = tcase_create("self");
     tcase_add_test(self, self_is_whole_and_attributed);
     tcase_add_test(self, self_registry_regions_named);
+    tcase_add_test(self, self_cow_buffer_named);
     suite_add_tcase(s, self);
 
     TCase *fix = tcase_create("fixture");
