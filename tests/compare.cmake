@@ -2,12 +2,19 @@
 # tools/cmd_compare.c): small deterministic programs under tests/compare/
 # are run through the CLI and the output, JSON, CSV, charts and exit
 # statuses are checked.
+# The helper programs are never built with sanitizers (STRATA_SANITIZE): an
+# ASan program refuses to start unless its runtime comes first in the
+# preload list, and cannot be linked -static.
+function(compare_program name src)
+  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/compare/${src})
+  target_compile_options(${name} PRIVATE -fno-sanitize=all)
+  target_link_options(${name} PRIVATE -fno-sanitize=all ${ARGN})
+endfunction()
 foreach(prog probe workload planted stdin_len)
-  add_executable(compare_${prog} ${CMAKE_CURRENT_SOURCE_DIR}/compare/${prog}.c)
+  compare_program(compare_${prog} ${prog}.c)
 endforeach()
 # A statically linked program: preloading cannot reach it (a warning).
-add_executable(compare_static ${CMAKE_CURRENT_SOURCE_DIR}/compare/stdin_len.c)
-target_link_options(compare_static PRIVATE -static)
+compare_program(compare_static stdin_len.c -static)
 # A program that links jemalloc itself (another warning), when it is there.
 find_library(STRATA_TEST_JEMALLOC NAMES jemalloc)
 set(compare_env
@@ -19,7 +26,7 @@ set(compare_env
     "COMPARE_STDIN_LEN=$<TARGET_FILE:compare_stdin_len>"
     "COMPARE_STATIC=$<TARGET_FILE:compare_static>")
 if(STRATA_TEST_JEMALLOC)
-  add_executable(compare_linked ${CMAKE_CURRENT_SOURCE_DIR}/compare/workload.c)
+  compare_program(compare_linked workload.c)
   target_link_libraries(compare_linked PRIVATE ${STRATA_TEST_JEMALLOC})
   list(APPEND compare_env "COMPARE_LINKED=$<TARGET_FILE:compare_linked>")
 endif()
