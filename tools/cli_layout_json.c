@@ -3,6 +3,7 @@
  * object. Addresses as "0x..." strings, sizes as byte counts (smaps fields
  * in bytes: the kernel's kB times 1024).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli_layout.h"
@@ -79,11 +80,14 @@ static void info_json(cli_json_t *j, const strata_layout_info_t *in)
 
 static void rows_json(cli_json_t *j, const strata_layout_t *lay)
 {
-    cli_json_key(j, "regions");
+    bool live = strata_layout_info(lay)->pid != 0;
+    cli_json_key(j, "summary");
     cli_json_begin_array(j);
     for (unsigned r = 0; r < STRATA_ROW_COUNT; r++) {
         strata_layout_row_t row;
         strata_layout_row(lay, r, &row);
+        if (!live && row.dynamic)
+            continue; /* a file has no heap, mmap area or stack yet */
         cli_json_begin_object(j);
         cli_json_kv_string(j, "name", row.name);
         cli_json_kv_hex(j, "start", row.start);
