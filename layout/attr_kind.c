@@ -47,9 +47,12 @@ static unsigned kind_of_name(const strata_layout_map_t *m)
         return STRATA_MAP_ANON;
     if (has_prefix(n, "/memfd:"))
         return STRATA_MAP_MEMFD;
-    if (has_prefix(n, "/SYSV") || has_prefix(n, "/dev/shm/") ||
-        (has_prefix(n, "/dev/zero") && m->perms[3] == 's'))
+    if (has_prefix(n, "/SYSV") || has_prefix(n, "/dev/shm/"))
         return STRATA_MAP_SHM;
+    /* anonymous memory the kernel backs with a file: MAP_SHARED|MAP_ANONYMOUS
+     * shows as /dev/zero (deleted), MAP_HUGETLB as /anon_hugepage (deleted) */
+    if (has_prefix(n, "/dev/zero") || has_prefix(n, "/anon_hugepage"))
+        return m->perms[3] == 's' ? STRATA_MAP_SHM : STRATA_MAP_ANON;
     if (n[0] == '/')
         return STRATA_MAP_FILE;
     return STRATA_MAP_OTHER;

@@ -150,6 +150,12 @@ int strata_layout_file(const char *path, strata_layout_t **out, strata_err_t *er
     int rc = strata_elf_open(path, &elf, err);
     if (rc)
         return rc;
+    if (strata_elf_type(elf) == ET_CORE) {
+        strata_elf_close(elf);
+        return proc_fail(err, -ENOEXEC,
+                         "%s: a core dump is not loadable (its PT_LOADs are a dead process's "
+                         "memory: see strata elf)", path);
+    }
     struct strata_layout *lay = proc_layout_new();
     if (!lay) {
         strata_elf_close(elf);

@@ -365,6 +365,7 @@ START_TEST(fixture_mappings_attributed)
     assert_kind(lay, fixture_addr(&fx, "file"), STRATA_MAP_FILE);
     assert_kind(lay, fixture_addr(&fx, "memfd"), STRATA_MAP_MEMFD);
     assert_kind(lay, fixture_addr(&fx, "shm"), STRATA_MAP_SHM);
+    assert_kind(lay, fixture_addr(&fx, "shared_anon"), STRATA_MAP_SHM);
     if (fixture_get(&fx, "sysv"))
         assert_kind(lay, fixture_addr(&fx, "sysv"), STRATA_MAP_SHM);
     assert_kind(lay, fixture_addr(&fx, "main_sp"), STRATA_MAP_STACK);

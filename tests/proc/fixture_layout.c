@@ -108,6 +108,12 @@ static void files(void)
     memset(s, 3, 8 << 10);
     printf("shm=0x%lx\n", (unsigned long)s);
 
+    char *sa = mmap(NULL, 16 << 10, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sa == MAP_FAILED)
+        exit(3);
+    sa[0] = 1; /* shows as /dev/zero (deleted) */
+    printf("shared_anon=0x%lx\n", (unsigned long)sa);
+
     int id = shmget(IPC_PRIVATE, 64 << 10, IPC_CREAT | 0600);
     void *v = id >= 0 ? shmat(id, NULL, 0) : (void *)-1;
     if (id >= 0)
