@@ -553,19 +553,24 @@ STRATA_API STRATA_NODISCARD int strata_layout_pid(pid_t pid, strata_layout_t **o
  * relative to load bias 0 for ET_DYN. Errors as strata_elf_open(). */
 STRATA_API STRATA_NODISCARD int strata_layout_file(const char *path, strata_layout_t **out,
                                                    strata_err_t *err);
+/* Frees the layout and everything its accessors returned. NULL is a no-op. */
 STRATA_API void strata_layout_close(strata_layout_t *lay);
 
+/* Accessors: they cannot fail; lay must be a layout that was returned.
+ * Indexed ones return NULL when i is out of range. Mappings are sorted by
+ * address, as the kernel lists them. */
 STRATA_API const strata_layout_info_t *strata_layout_info(const strata_layout_t *lay);
 STRATA_API size_t strata_layout_map_count(const strata_layout_t *lay);
-/* NULL when i is out of range. */
 STRATA_API const strata_layout_map_t *strata_layout_map(const strata_layout_t *lay, size_t i);
 /* smaps_rollup as printed by the kernel; NULL for a file layout. */
 STRATA_API const strata_smaps_t *strata_layout_rollup(const strata_layout_t *lay);
 /* Row `id` of the classic table into out. 0, or -EINVAL for a bad id. */
 STRATA_API int strata_layout_row(const strata_layout_t *lay, unsigned id, strata_layout_row_t *out);
+/* The threads found in /proc/PID/task (none for a file layout). */
 STRATA_API size_t strata_layout_thread_count(const strata_layout_t *lay);
 STRATA_API const strata_layout_thread_t *strata_layout_thread(const strata_layout_t *lay, size_t i);
-/* The strata regions found in the process (registry or beacon). */
+/* The strata regions found in the process (registry or beacon), sorted by
+ * start; info.registry says whether the read was complete. */
 STRATA_API size_t strata_layout_region_count(const strata_layout_t *lay);
 STRATA_API const strata_region_t *strata_layout_region(const strata_layout_t *lay, size_t i);
 /* A mapping's smaps field by its kernel name ("Rss", "THPeligible", or an
