@@ -21,6 +21,7 @@
 #define NT_SIGINFO_TYPE 0x53494749u /* NT_SIGINFO */
 #define NT_PRXFPREG_TYPE 0x46e62b7fu
 #define NT_X86_XSTATE_TYPE 0x202u
+#define NT_GDB_TDESC_TYPE 0xff000000u /* gdb's gcore: the target description */
 
 /* Notes parsing state, as BFD keeps it in its core tdata. */
 struct core_ctx {
@@ -170,6 +171,8 @@ static int one_note(const elf_note_raw_t *n, void *arg)
         return owner_is(n, "LINUX") ? note_section(c, ".reg-xfp", n->descsz, true) : 0;
     case NT_X86_XSTATE_TYPE:
         return owner_is(n, "LINUX") ? note_section(c, ".reg-xstate", n->descsz, true) : 0;
+    case NT_GDB_TDESC_TYPE:
+        return owner_is(n, "GDB") ? note_section(c, ".gdb-tdesc", n->descsz, true) : 0;
     default: return 0;
     }
 }

@@ -16,6 +16,19 @@ import corpus  # noqa: E402
 
 MODES = ([], ["-A"])
 
+# Crafted files where binutils and strata knowingly part ways:
+KNOWN_DIVERGENCES = {
+    # binutils' size runs out of memory on 66,000 program headers (killed);
+    # strata reads them in milliseconds.
+    "core_66000_phdrs",
+    # a section count (from section 0) past the end of the file: both
+    # reject the file; binutils also prints a warning first.
+    "ext_shnum_huge",
+    # e_phentsize smaller than a program header: BFD ignores the field and
+    # reads 56-byte entries anyway; strata, like readelf, reports it.
+    "phentsize_small",
+}
+
 
 def run(cmd):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -41,10 +54,24 @@ def check_batch(strata, mode, files):
     return bad
 
 
+def crafted(directory):
+    """Every generated file (not only ELF: empty and text files too)."""
+    names = sorted(n for n in os.listdir(directory)
+                   if n != "MANIFEST" and n not in KNOWN_DIVERGENCES)
+    return [os.path.join(directory, n) for n in names]
+
+
 def main():
-    strata = sys.argv[1]
-    roots = sys.argv[2:] or ["/usr/bin", "/usr/sbin", "/usr/lib", "/usr/libexec"]
-    files = corpus.collect([r for r in roots if os.path.isdir(r)])
+    args = sys.argv[1:]
+    is_crafted = args[0] == "--crafted"
+    if is_crafted:
+        args = args[1:]
+    strata = args[0]
+    roots = args[1:] or ["/usr/bin", "/usr/sbin", "/usr/lib", "/usr/libexec"]
+    if is_crafted:
+        files = crafted(roots[0])
+    else:
+        files = corpus.collect([r for r in roots if os.path.isdir(r)])
     failures = {}
     with cf.ThreadPoolExecutor(max_workers=2) as ex:
         jobs = [ex.submit(check_batch, strata, m, b) for m in MODES
@@ -58,7 +85,8 @@ def main():
             print("  size:   " + (ref[1] + ref[2]).decode(errors="replace")[:600].replace("\n", "\n          "))
             print("  strata: " + (got[1] + got[2]).decode(errors="replace")[:600].replace("\n", "\n          "))
     n = len(files)
-    print(f"size differential: {n} files (ELF + archives), {n - len(failures)} identical "
+    what = "crafted files" if is_crafted else "files (ELF + archives)"
+    print(f"size differential: {n} {what}, {n - len(failures)} identical "
           f"in both berkeley and -A, {len(failures)} different")
     return 0 if not failures and n > 0 else 1
 

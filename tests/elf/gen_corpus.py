@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""gen_corpus.py OUTDIR — writes the crafted ELF corpus (malformed and
+unusual files) and OUTDIR/MANIFEST, one line per file:
+
+    name|open|CODE|MESSAGE-SUBSTRING|OFFSET   strata_elf_open must fail so
+    name|ok|key=value|key=value...             strata_elf_open succeeds and
+                                              the listed facts hold
+
+Keys: sections, segments, text, data, bss (Berkeley, as size computes),
+size=ENOEXEC (binutils would not recognise it), name<N>=section N's name,
+interp, buildid, phnum, shnum, shstrndx, data<N>=EINVAL (section N's bytes
+lie outside the file), core=1. Every file is also run through
+diff_size.py, which compares `strata size` with binutils' `size`.
+The files are built with struct only, so the generator runs anywhere."""
+import os
+import struct
+import sys
+
+ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
+SHT = dict(NULL=0, PROGBITS=1, SYMTAB=2, STRTAB=3, RELA=4, NOTE=7, NOBITS=8, DYNSYM=11)
+SHF_W, SHF_A, SHF_X, SHF_TLS, SHF_COMPRESSED = 1, 2, 4, 0x400, 0x800
+PT_LOAD, PT_INTERP, PT_NOTE, PT_TLS = 1, 3, 4, 7
+PF_X, PF_W, PF_R = 1, 2, 4
+
+
+class Elf:
+    """Lays out: header, program headers, section bytes, .shstrtab, then
+    the section header table. Fields can be patched afterwards."""
+
+    def __init__(self, cls=64, be=False, etype=ET_EXEC, machine=62):
+        self.cls, self.be, self.etype, self.machine = cls, be, etype, machine
+        self.sections = []  # dicts
+        self.segments = []  # dicts
+        self.e = "<>"[be]
+
+    def sec(self, name, type, flags=0, addr=0, data=b"", size=None, link=0, info=0, align=1,
+            entsize=0):
+        self.sections.append(dict(name=name, type=type, flags=flags, addr=addr, data=data,
+                                  size=len(data) if size is None else size, link=link,
+                                  info=info, align=align, entsize=entsize))
+        return len(self.sections)  # index (section 0 is the null one)
+
+    def seg(self, type, flags=PF_R, vaddr=0, sec=None, filesz=None, memsz=None, offset=None,
+            align=0x1000):
+        self.segments.append(dict(type=type, flags=flags, vaddr=vaddr, sec=sec, filesz=filesz,
+                                  memsz=memsz, offset=offset, align=align))
+
+    def build(self):
+        is64 = self.cls == 64
+        ehsize, phent, shent = (64, 56, 64) if is64 else (52, 32, 40)
+        out = bytearray(ehsize + phent * len(self.segments))
+        offs = []
+        for s in self.sections:
+            out += b"\0" * (-len(out) % max(s["align"], 1))
+            offs.append(len(out))
+            if s["type"] != SHT["NOBITS"]:
+                out += s["data"]
+        names = bytearray(b"\0")
+        name_off = []
+        for s in self.sections + [dict(name=".shstrtab")]:
+            name_off.append(len(names))
+            names += s["name"].encode() + b"\0"
+        shstr_off = len(out)
+        out += names
+        out += b"\0" * (-len(out) % 8)
+        shoff = len(out)
+        e = self.e
+        shdrs = [dict(name=0, type=0, flags=0, addr=0, off=0, size=0, link=0, info=0, align=0,
+                      entsize=0)]
+        for i, s in enumerate(self.sections):
+            shdrs.append(dict(name=name_off[i], type=s["type"], flags=s["flags"],
+                              addr=s["addr"], off=offs[i], size=s["size"], link=s["link"],
+                              info=s["info"], align=s["align"], entsize=s["entsize"]))
+        shdrs.append(dict(name=name_off[-1], type=3, flags=0, addr=0, off=shstr_off,
+                          size=len(names), link=0, info=0, align=1, entsize=0))
+        for h in shdrs:
+            if is64:
+                out += struct.pack(e + "IIQQQQIIQQ", h["name"], h["type"], h["flags"],
+                                   h["addr"], h["off"], h["size"], h["link"], h["info"],
+                                   h["align"], h["entsize"])
+            else:
+                out += struct.pack(e + "IIIIIIIIII", h["name"], h["type"], h["flags"],
+                                   h["addr"], h["off"], h["size"], h["link"], h["info"],
+                                   h["align"], h["entsize"])
+        ident = b"\x7fELF" + bytes([2 if is64 else 1, 2 if self.be else 1, 1, 0]) + b"\0" * 8
+        fmt = e + ("16sHHIQQQIHHHHHH" if is64 else "16sHHIIIIIHHHHHH")
+        struct.pack_into(fmt, out, 0, ident, self.etype, self.machine, 1, 0x1000,
+                         ehsize if self.segments else 0, shoff, 0, ehsize, phent,
+                         len(self.segments), shent, len(shdrs), len(shdrs) - 1)
+        for i, p in enumerate(self.segments):
+            s = self.sections[p["sec"] - 1] if p["sec"] else None
+            off = p["offset"] if p["offset"] is not None else (offs[p["sec"] - 1] if s else 0)
+            fsz = p["filesz"] if p["filesz"] is not None else (
+                s["size"] if s and s["type"] != SHT["NOBITS"] else 0)
+            msz = p["memsz"] if p["memsz"] is not None else (s["size"] if s else fsz)
+            vaddr = p["vaddr"] or (s["addr"] if s else 0)
+            base = ehsize + i * phent
+            if is64:
+                struct.pack_into(e + "IIQQQQQQ", out, base, p["type"], p["flags"], off, vaddr,
+                                 vaddr, fsz, msz, p["align"])
+            else:
+                struct.pack_into(e + "IIIIIIII", out, base, p["type"], off, vaddr, vaddr, fsz,
+                                 msz, p["flags"], p["align"])
+        self.shoff, self.shent, self.ehsize, self.phent = shoff, shent, ehsize, phent
+        self.offs, self.shstr_off, self.names_len = offs, shstr_off, len(names)
+        return out
+
+    # Field offsets for patching.
+    def eh(self, field):
+        is64 = self.cls == 64
+        table = {"shoff": (40, "Q") if is64 else (32, "I"), "phoff": (32, "Q") if is64 else (28, "I"),
+                 "phentsize": (54, "H") if is64 else (42, "H"),
+                 "phnum": (56, "H") if is64 else (44, "H"),
+                 "shentsize": (58, "H") if is64 else (46, "H"),
+                 "shnum": (60, "H") if is64 else (48, "H"),
+                 "shstrndx": (62, "H") if is64 else (50, "H")}
+        return table[field]
+
+    def sh(self, index, field):
+        is64 = self.cls == 64
+        t64 = {"name": (0, "I"), "type": (4, "I"), "flags": (8, "Q"), "addr": (16, "Q"),
+               "offset": (24, "Q"), "size": (32, "Q"), "link": (40, "I"), "info": (44, "I")}
+        t32 = {"name": (0, "I"), "type": (4, "I"), "flags": (8, "I"), "addr": (12, "I"),
+               "offset": (16, "I"), "size": (20, "I"), "link": (24, "I"), "info": (28, "I")}
+        off, fmt = (t64 if is64 else t32)[field]
+        return self.shoff + index * self.shent + off, fmt
+
+    def patch(self, buf, where, value):
+        off, fmt = where
+        struct.pack_into(self.e + fmt, buf, off, value)
+
+
+def note(name, ntype, desc, align=4, e="<"):
+    n = name.encode() + b"\0"
+    pad = lambda b: b + b"\0" * (-len(b) % align)
+    return struct.pack(e + "III", len(n), len(desc), ntype) + pad(n) + pad(desc)
+
+
+def basic(cls=64, be=False, machine=62, etype=ET_EXEC):
+    """An executable-shaped file: .interp, .note.gnu.build-id, .text, .data, .bss."""
+    f = Elf(cls, be, etype, machine)
+    interp = f.sec(".interp", SHT["PROGBITS"], SHF_A, 0x400200, b"/lib/ld-strata.so\0")
+    bid = f.sec(".note.gnu.build-id", SHT["NOTE"], SHF_A, 0x400220,
+                note("GNU", 3, bytes(range(20)), e=f.e), align=4)
+    text = f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0x401000, b"\x90" * 300, align=16)
+    data = f.sec(".data", SHT["PROGBITS"], SHF_A | SHF_W, 0x402000, b"\1" * 40, align=8)
+    bss = f.sec(".bss", SHT["NOBITS"], SHF_A | SHF_W, 0x402028, size=1000, align=8)
+    f.seg(PT_INTERP, PF_R, sec=interp, align=1)
+    f.seg(PT_NOTE, PF_R, sec=bid, align=4)
+    f.seg(PT_LOAD, PF_R | PF_X, sec=text)
+    f.seg(PT_LOAD, PF_R | PF_W, sec=data, memsz=40 + 1000)
+    return f
+
+
+def put(buf, off, fmt, v, e="<"):
+    struct.pack_into(e + fmt, buf, off, v)
+
+
+def bid_hex():
+    return bytes(range(20)).hex()
+
+
+OK_BASIC = "sections=7|segments=4|text=354|data=40|bss=1000|interp=/lib/ld-strata.so|buildid=" + bid_hex()
+
+
+def cases():
+    """Yields (name, bytes, manifest fields)."""
+    for tag, args in (("le64", (64, False, 62)), ("le32", (32, False, 3)),
+                      ("be64", (64, True, 21)), ("be32", (32, True, 20))):
+        f = basic(*args)
+        yield f"ok_{tag}", f.build(), "ok|" + OK_BASIC + "|name3=.text|name6=.shstrtab"
+
+    f = basic()
+    good = f.build()
+    yield "trunc_ident", good[:10], "open|ENOEXEC|not an ELF file|0"
+    yield "trunc_header", good[:40], "open|EINVAL|truncated ELF header|0"
+    yield "empty", b"", "open|ENOEXEC|not an ELF file|0"
+    yield "not_elf", b"#!/bin/sh\necho not an elf file\n", "open|ENOEXEC|not an ELF file|0"
+    b = bytearray(good); b[4] = 3
+    yield "bad_class", b, "open|EINVAL|invalid ELF class|4"
+    b = bytearray(good); b[5] = 0
+    yield "bad_data", b, "open|EINVAL|invalid ELF data encoding|5"
+    yield "trunc_shdrs", good[:f.shoff + 3 * 64 + 10], f"open|EINVAL|section header table|{f.shoff}"
+    b = bytearray(good); f.patch(b, f.eh("phoff"), len(good) - 60)
+    yield "trunc_phdrs", b, f"open|EINVAL|program header table|{len(good) - 60}"
+    b = bytearray(good); f.patch(b, f.eh("shoff"), len(good) + 100)
+    yield "shoff_past_eof", b, f"open|EINVAL|past the end of the file|{len(good) + 100}"
+    b = bytearray(good); f.patch(b, f.eh("shoff"), 0xffffffffffffff00)
+    yield "shoff_overflow", b, f"open|EINVAL|past the end of the file|{0xffffffffffffff00}"
+    b = bytearray(good); f.patch(b, f.eh("phoff"), 0xfffffffffffffff8)
+    yield "phoff_overflow", b, f"open|EINVAL|program header table|{0xfffffffffffffff8}"
+    b = bytearray(good); f.patch(b, f.eh("phentsize"), 8)
+    yield "phentsize_small", b, "open|EINVAL|e_phentsize 8|54"
+    b = bytearray(good); f.patch(b, f.eh("shentsize"), 8)
+    yield "shentsize_small", b, "open|EINVAL|e_shentsize 8|58"
+
+    b = bytearray(good); f.patch(b, f.sh(4, "offset"), len(good) + 1000)
+    yield "sec_past_eof", b, "ok|sections=7|data4=EINVAL|data3=OK|size_warn=section"
+    b = bytearray(good); f.patch(b, f.sh(4, "offset"), 0xffffffffffffff00)
+    f.patch(b, f.sh(4, "size"), 0x200)
+    yield "sec_overflow", b, "ok|sections=7|data4=EINVAL"
+    b = bytearray(good); f.patch(b, f.eh("shstrndx"), 0)
+    yield "shstrndx_zero", b, "ok|sections=7|name3=|text=0|data=0|bss=0|size_warn=shstrndx"
+    b = bytearray(good); f.patch(b, f.eh("shstrndx"), 200)
+    yield "shstrndx_range", b, "ok|sections=7|name3=|text=0|size_warn=shstrndx"
+    b = bytearray(good); b[f.shstr_off + f.names_len - 1] = ord("X")
+    yield "strtab_nonul", b, "ok|sections=7|name6=.shstrtabX|name3=.text|size=ENOEXEC"
+    b = bytearray(good); f.patch(b, f.sh(3, "name"), 100000)
+    yield "name_past_strtab", b, "ok|name3=|size=ENOEXEC"
+
+    b = bytearray(good); f.patch(b, f.eh("shoff"), 0); f.patch(b, f.eh("shnum"), 0)
+    f.patch(b, f.eh("shstrndx"), 0)
+    yield "no_sections", b, "ok|sections=0|segments=4|text=0|data=0|bss=0|interp=/lib/ld-strata.so|buildid=" + bid_hex()
+
+    b = bytearray(good); f.patch(b, f.eh("shnum"), 0); f.patch(b, f.sh(0, "size"), 7)
+    yield "ext_shnum", b, "ok|sections=7|shnum=7|" + OK_BASIC
+    b = bytearray(good); f.patch(b, f.eh("shstrndx"), 0xffff); f.patch(b, f.sh(0, "link"), 6)
+    yield "ext_shstrndx", b, "ok|shstrndx=6|name3=.text|" + OK_BASIC
+    b = bytearray(good); f.patch(b, f.eh("phnum"), 0xffff); f.patch(b, f.sh(0, "info"), 4)
+    yield "ext_phnum", b, "ok|phnum=4|" + OK_BASIC
+    b = bytearray(good); f.patch(b, f.eh("shnum"), 0); f.patch(b, f.sh(0, "size"), 100000)
+    yield "ext_shnum_huge", b, f"open|EINVAL|section header table|{f.shoff}"
+
+    g = basic()
+    g.seg(PT_LOAD, PF_R, sec=3)  # a second LOAD over .text
+    g.seg(PT_TLS, PF_R, offset=1 << 20, filesz=0, memsz=64, vaddr=0x403000, align=8)
+    yield "overlap_and_tls_past_eof", g.build(), "ok|segments=6|" + OK_BASIC.split("|", 2)[2]
+
+    g = Elf()
+    g.sec(".interp", SHT["PROGBITS"], SHF_A, 0x400200, b"/lib/no-terminator")
+    g.seg(PT_INTERP, PF_R, sec=1, align=1)
+    yield "interp_nonul", g.build(), "ok|interp=|segments=1"
+
+    g = Elf()
+    n = bytearray(note("GNU", 3, bytes(range(20))))
+    struct.pack_into("<I", n, 4, 0x7fffffff)  # descsz far past the end
+    g.sec(".note.gnu.build-id", SHT["NOTE"], SHF_A, 0x400220, bytes(n), align=4)
+    g.seg(PT_NOTE, PF_R, sec=1, align=4)
+    yield "note_bad", g.build(), "ok|buildid=|notes=EINVAL"
+
+    yield from objects()
+    yield from cores()
+
+
+def objects():
+    # A relocatable object: .rela.text is attached to .text; .symtab/.strtab hidden.
+    f = Elf(etype=ET_REL)
+    text = f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0, b"\xc3" * 16, align=16)
+    f.sec(".data", SHT["PROGBITS"], SHF_A | SHF_W, 0, b"\0" * 8, align=8)
+    f.sec(".bss", SHT["NOBITS"], SHF_A | SHF_W, 0, size=64, align=8)
+    strtab = f.sec(".strtab", SHT["STRTAB"], 0, 0, b"\0f\0")
+    symtab = f.sec(".symtab", SHT["SYMTAB"], 0, 0, b"\0" * 48, link=strtab, info=1, align=8,
+                   entsize=24)
+    f.sec(".rela.text", SHT["RELA"], 0x40, 0, b"\0" * 24, link=symtab, info=text, align=8,
+          entsize=24)
+    f.sec(".debug_info", SHT["PROGBITS"], SHF_COMPRESSED, 0,
+          struct.pack("<IIQQ", 1, 0, 4096, 1) + b"x" * 40, align=8)
+    f.sec(".comment", SHT["PROGBITS"], 0x30, 0, b"GCC: (strata) 1\0", entsize=1)
+    yield "rel_object", f.build(), "ok|sections=10|text=16|data=8|bss=64"
+
+    # .dynstr before .dynsym: BFD makes .dynsym first (it links to .dynstr).
+    f = Elf(etype=ET_DYN)
+    dynstr = f.sec(".dynstr", SHT["STRTAB"], SHF_A, 0x300, b"\0libc.so.6\0")
+    f.sec(".dynsym", SHT["DYNSYM"], SHF_A, 0x320, b"\0" * 48, link=dynstr, info=1, align=8,
+          entsize=24)
+    f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0x1000, b"\xc3" * 32, align=16)
+    f.seg(PT_LOAD, PF_R | PF_X, sec=3)
+    yield "dynstr_first", f.build(), "ok|sections=5|text=91"
+
+
+def cores():
+    # A small core: one note segment (prstatus, prpsinfo, auxv), a split LOAD.
+    prstatus = bytearray(336)
+    struct.pack_into("<I", prstatus, 32, 4242)
+    prpsinfo = bytearray(136)
+    prpsinfo[56:56 + 10] = b"prog arg  "
+    notes = note("CORE", 1, bytes(prstatus)) + note("CORE", 3, bytes(prpsinfo)) + \
+        note("CORE", 6, b"\0" * 32) + note("LINUX", 0x202, b"\0" * 64)
+    f = Elf(etype=ET_CORE)
+    nsec = f.sec("n", SHT["PROGBITS"], 0, 0, notes, align=4)
+    ld = f.sec("l", SHT["PROGBITS"], 0, 0x10000, b"\xaa" * 4096, align=4096)
+    f.seg(PT_NOTE, 0, sec=nsec, align=4)
+    f.seg(PT_LOAD, PF_R | PF_W, vaddr=0x10000, sec=ld, memsz=3 * 4096)
+    # A dumped-as-empty mapping: no file bytes (the kernel still gives it
+    # the running file offset, never 0).
+    f.seg(PT_LOAD, PF_R | PF_X, vaddr=0x20000, offset=0x2000, filesz=0, memsz=8192)
+    b = f.build()
+    # Kernel cores carry no section headers (BFD reads those of a core in
+    # ways of its own); drop them.
+    f.patch(b, f.eh("shoff"), 0)
+    f.patch(b, f.eh("shnum"), 0)
+    f.patch(b, f.eh("shstrndx"), 0)
+    yield "core_small", b, "ok|core=1|segments=3|text=8192|data=4096|bss=8192|command=prog arg "
+
+    # 66,000 program headers through PN_XNUM: parsed in bounded time and memory.
+    n = 66000
+    out = bytearray(64 + n * 56 + 64)
+    shoff = 64 + n * 56
+    struct.pack_into("<16sHHIQQQIHHHHHH", out, 0, b"\x7fELF\x02\x01\x01" + b"\0" * 9, ET_CORE,
+                     62, 1, 0, 64, shoff, 0, 64, 56, 0xffff, 64, 1, 0)
+    for i in range(n):
+        struct.pack_into("<IIQQQQQQ", out, 64 + i * 56, PT_LOAD, PF_R | PF_W, 0,
+                         0x100000 + i * 4096, 0, 0, 4096, 4096)
+    struct.pack_into("<IIQQQQIIQQ", out, shoff, 0, 0, 0, 0, 0, 0, 0, n, 0, 0)
+    yield "core_66000_phdrs", out, f"ok|core=1|segments={n}|phnum={n}|bss={n * 4096}|text=0|fast=1"
+
+
+def archives(outdir):
+    """GNU (long names), BSD (#1/len) and thin archives of the ok_* objects."""
+    members = [("ok_le64", open(os.path.join(outdir, "ok_le64"), "rb").read()),
+               ("a_member_with_a_rather_long_name.o",
+                open(os.path.join(outdir, "rel_object"), "rb").read())]
+
+    def hdr(name, size):
+        return f"{name:<16}{0:<12}{0:<6}{0:<6}{644:<8}{size:<10}`\n".encode()
+
+    longnames = b"".join(n.encode() + b"/\n" for n, _ in members)
+    gnu = bytearray(b"!<arch>\n") + hdr("//", len(longnames)) + longnames
+    gnu += b"\n" * (len(gnu) % 2)
+    off = 0
+    for name, data in members:
+        gnu += hdr(f"/{off}", len(data)) + data + b"\n" * (len(data) % 2)
+        off += len(name) + 2
+    yield "ar_gnu.a", bytes(gnu), "ar|2|ok_le64|a_member_with_a_rather_long_name.o"
+    yield "ar_trunc.a", bytes(gnu[:len(gnu) - 300]), "ar|2|ok_le64|a_member_with_a_rather_long_name.o"
+
+    bsd = bytearray(b"!<arch>\n")
+    for name, data in members:
+        nb = name.encode()
+        bsd += hdr(f"#1/{len(nb)}", len(nb) + len(data)) + nb + data
+        bsd += b"\n" * ((len(nb) + len(data)) % 2)
+    yield "ar_bsd.a", bytes(bsd), "ar|2|ok_le64|a_member_with_a_rather_long_name.o"
+
+    thin = bytearray(b"!<thin>\n") + hdr("ok_le64/", len(members[0][1])) + \
+        hdr("rel_object/", len(members[1][1]))
+    yield "ar_thin.a", bytes(thin), "ar|2|ok_le64|rel_object"
+
+    bad = bytearray(gnu)
+    bad[8 + 58] = ord("x")
+    yield "ar_bad_header.a", bytes(bad), "ar|EINVAL"
+
+
+def main():
+    outdir = sys.argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    lines = []
+    for name, data, manifest in cases():
+        with open(os.path.join(outdir, name), "wb") as fh:
+            fh.write(data)
+        lines.append(f"{name}|{manifest}")
+    for name, data, manifest in archives(outdir):
+        with open(os.path.join(outdir, name), "wb") as fh:
+            fh.write(data)
+        lines.append(f"{name}|{manifest}")
+    with open(os.path.join(outdir, "MANIFEST"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
