@@ -41,8 +41,9 @@ static int read_error(strata_err_t *err, int rc, pid_t pid, const char *what)
                          "permission denied reading /proc/%d/%s (need ptrace access: "
                          "same user or CAP_SYS_PTRACE)",
                          (int)pid, what);
-    if (rc == -ESRCH)
-        return proc_fail(err, rc, "no such process (reading /proc/%d/%s)", (int)pid, what);
+    if (rc == -ESRCH) /* it was there when its stat was read */
+        return proc_fail(err, rc, "process %d exited while being read (/proc/%d/%s vanished)",
+                         (int)pid, (int)pid, what);
     if (rc == -ENOMEM)
         return proc_fail(err, rc, "out of memory reading /proc/%d/%s", (int)pid, what);
     return proc_fail(err, rc, "cannot read /proc/%d/%s: %s", (int)pid, what, strerror(-rc));
