@@ -142,6 +142,7 @@ def chart(outdir, part, work, metrics):
         "set grid ytics",
         "set key off",
         "set yrange [0:*]",
+        "set offsets 0, 0, graph 0.1, 0",
     ]
     if nimpl > 4:
         lines.append("set xtics rotate by -30")

@@ -111,7 +111,8 @@ static void plot_script(FILE *f, const cli_cmp_t *c, const char *file)
     plot_data(f, c);
     fprintf(f,
             "set style fill solid 0.7 border -1\nset boxwidth 0.6\nset grid ytics\n"
-            "set xrange [-0.6:%.1f]\nset key off\n",
+            "set xrange [-0.6:%.1f]\nset key off\n"
+            "set offsets 0, 0, graph 0.1, 0\n", /* room above the tallest bar's label */
             (double)c->n - 0.4);
     fputs("set multiplot layout 1,2 title ", f);
     char title[1024];
