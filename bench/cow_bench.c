@@ -129,8 +129,7 @@ static strata_cow_t *cow_new(size_t size, unsigned flags)
 
 static unsigned char *plain_new(size_t size)
 {
-    unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                            0);
+    unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         abort();
     madvise(p, size, MADV_NOHUGEPAGE); /* as the cow buffer: 4 KiB pages */
@@ -230,7 +229,7 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
         munmap(plain, size);
         return;
     }
-    unsigned flags = !strcmp(impl, "strata-seq") ? STRATA_COW_SEQUENTIAL
+    unsigned flags = !strcmp(impl, "strata-seq")  ? STRATA_COW_SEQUENTIAL
                      : !strcmp(impl, "strata-bg") ? STRATA_COW_BACKGROUND
                                                   : 0;
     strata_cow_t *cow = cow_new(size, flags);

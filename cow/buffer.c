@@ -17,7 +17,7 @@
 
 #include "internal.h"
 
-#define COW_KNOWN_FLAGS                                                                    \
+#define COW_KNOWN_FLAGS                                                                            \
     (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY | STRATA_COW_BACKGROUND)
 
 void cow_die(const char *what, const void *handle)
@@ -82,8 +82,8 @@ static int map_buffer(struct strata_cow *cow)
 static int setup(struct strata_cow *cow, unsigned flags)
 {
     strata_cow_probe_t probe;
-    cow->uffd = cow_probe_open(flags, UFFD_FEATURE_PAGEFAULT_FLAG_WP,
-                               UFFD_FEATURE_WP_UNPOPULATED, &probe, &cow->features);
+    cow->uffd = cow_probe_open(flags, UFFD_FEATURE_PAGEFAULT_FLAG_WP, UFFD_FEATURE_WP_UNPOPULATED,
+                               &probe, &cow->features);
     if (cow->uffd < 0)
         return cow->uffd;
     int err = alloc_tables(cow);
@@ -196,12 +196,11 @@ int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out)
     out->snapshots_live = cow->nlive;
     out->store_pages = cow->store.pages;
     out->store_bytes = (uint64_t)cow->store.nchunks * COW_CHUNK_PAGES * cow->page_size;
-    out->metadata_bytes = sizeof *cow + cow->npages * (sizeof *cow->written + sizeof(void *)) +
-                          (cow->npages + 63) / 64 * 8 +
-                          cow->nversions * sizeof(struct cow_version) +
-                          cow->store.nchunks * sizeof(struct cow_chunk) +
-                          cow->live_cap * sizeof *cow->live +
-                          cow->nlive * sizeof(struct strata_cow_snap);
+    out->metadata_bytes =
+        sizeof *cow + cow->npages * (sizeof *cow->written + sizeof(void *)) +
+        (cow->npages + 63) / 64 * 8 + cow->nversions * sizeof(struct cow_version) +
+        cow->store.nchunks * sizeof(struct cow_chunk) + cow->live_cap * sizeof *cow->live +
+        cow->nlive * sizeof(struct strata_cow_snap);
     pthread_mutex_unlock(&cow->lock);
     return 0;
 }

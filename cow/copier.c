@@ -29,13 +29,13 @@ static void copy_step(struct strata_cow *cow, size_t p, size_t n)
         any = true;
     }
     if (any && !(p < cow->busy_hi && p + n > cow->busy_lo))
-        cow_uffd_writeprotect(cow->uffd, cow->data + (p << cow->page_shift),
-                              n << cow->page_shift, false);
+        cow_uffd_writeprotect(cow->uffd, cow->data + (p << cow->page_shift), n << cow->page_shift,
+                              false);
     else if (any) /* a persist is writing part of the step: page by page */
         for (size_t q = p; q < p + n; q++)
             if (cow_bit(cow->dirty, q) && !(q >= cow->busy_lo && q < cow->busy_hi))
-                cow_uffd_writeprotect(cow->uffd, cow->data + (q << cow->page_shift),
-                                      cow->page_size, false);
+                cow_uffd_writeprotect(cow->uffd, cow->data + (q << cow->page_shift), cow->page_size,
+                                      false);
 }
 
 static void *copier_main(void *arg)

@@ -16,7 +16,7 @@
  * ~0.25 us/page, mostly the copies). At most the last window of a run may
  * be copied without being written. */
 #define COW_SEQ_FIRST 16u
-#define COW_SEQ_MAX 256u
+#define COW_SEQ_MAX   256u
 
 static size_t run_length(struct strata_cow *cow, size_t page)
 {

@@ -108,9 +108,8 @@ int cow_uffd_copy(int uffd, void *dst, const void *src, size_t len)
 {
     size_t done = 0;
     while (done < len) {
-        struct uffdio_copy c = {.dst = (uintptr_t)dst + done,
-                                .src = (uintptr_t)src + done,
-                                .len = len - done};
+        struct uffdio_copy c = {
+            .dst = (uintptr_t)dst + done, .src = (uintptr_t)src + done, .len = len - done};
         if (ioctl(uffd, UFFDIO_COPY, &c) == 0)
             return 0;
         int err = errno;
@@ -289,7 +288,9 @@ int cow_os_recv_fd(int sock, void *buf, size_t len, int *fd)
         char space[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } ctl;
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.space,
                        .msg_controllen = sizeof ctl.space};
     ssize_t n;
     *fd = -1;

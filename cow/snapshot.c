@@ -17,7 +17,7 @@
 /* Clean pages between two dirty runs are re-protected along with them when
  * the gap is this small: protecting a protected page is harmless and one
  * ioctl costs about as much as walking 16 page table entries. */
-#define COW_ARM_GAP 16u
+#define COW_ARM_GAP    16u
 #define COW_READ_PAGES 16u /* pages copied per lock hold by snap_read */
 
 /* First index >= i in [0, n) whose bit equals want, or n. */
@@ -114,8 +114,7 @@ size_t strata_cow_snap_size(const strata_cow_snap_t *snap)
 /* Copies [off, off+len) of the snapshot, at most COW_READ_PAGES pages, to
  * bounce under the lock. The caller copies on to dst without the lock: dst
  * may be in the buffer or in a snapshot map, whose faults need the lock. */
-static void read_locked(struct strata_cow_snap *snap, size_t off, unsigned char *bounce,
-                        size_t len)
+static void read_locked(struct strata_cow_snap *snap, size_t off, unsigned char *bounce, size_t len)
 {
     struct strata_cow *cow = snap->cow;
     pthread_mutex_lock(&cow->lock);
@@ -192,8 +191,7 @@ void strata_cow_snap_release(strata_cow_snap_t *snap)
         return;
     int err = cow_snap_check(snap);
     if (err == -EBADF)
-        cow_die("strata_cow_snap_release of a snapshot already released (or not a snapshot)",
-                snap);
+        cow_die("strata_cow_snap_release of a snapshot already released (or not a snapshot)", snap);
     if (!err)
         cow_snap_drop(snap);
 }

@@ -53,8 +53,7 @@ static int chunk_new(struct cow_store *st, struct cow_chunk **out)
      * not inherited by a forked child, like the buffer. */
     cow_os_advise(c->base, chunk_bytes(st), MADV_NOHUGEPAGE);
     cow_os_advise(c->base, chunk_bytes(st), MADV_DONTFORK);
-    strata_region_register(c->base, chunk_bytes(st), STRATA_BACKEND_MMAP,
-                           STRATA_REGION_COW_STORE);
+    strata_region_register(c->base, chunk_bytes(st), STRATA_BACKEND_MMAP, STRATA_REGION_COW_STORE);
     for (uint32_t i = 0; i < COW_CHUNK_PAGES; i++)
         c->free_idx[i] = (uint16_t)(COW_CHUNK_PAGES - 1 - i);
     c->nfree = COW_CHUNK_PAGES;

@@ -20,19 +20,19 @@
 
 #include "strata.h"
 
-#define COW_MAGIC 0x4655424f574f43ull      /* "COWOBUF" */
-#define COW_SNAP_MAGIC 0x50414e53574f43ull /* "COWSNAP" */
-#define COW_DEAD_MAGIC 0x44414544574f43ull /* "COWDEAD" */
-#define COW_CHUNK_PAGES 512u               /* store chunk: 2 MiB of 4 KiB pages */
-#define COW_MAX_HANDLERS 8u                /* fault handler threads at most */
+#define COW_MAGIC        0x4655424f574f43ull /* "COWOBUF" */
+#define COW_SNAP_MAGIC   0x50414e53574f43ull /* "COWSNAP" */
+#define COW_DEAD_MAGIC   0x44414544574f43ull /* "COWDEAD" */
+#define COW_CHUNK_PAGES  512u                /* store chunk: 2 MiB of 4 KiB pages */
+#define COW_MAX_HANDLERS 8u                  /* fault handler threads at most */
 
 /* A mapping of store pages, registered as a cow-store region. */
 struct cow_chunk {
-    struct cow_chunk *next, *prev; /* the store's list of chunks */
-    unsigned char *base;           /* COW_CHUNK_PAGES pages */
-    uint32_t used;                 /* slots in use; the chunk is unmapped at 0 */
-    uint32_t nfree;                /* valid entries of free_idx */
-    uint32_t populated;            /* slots [0, populated) were pre-faulted */
+    struct cow_chunk *next, *prev;      /* the store's list of chunks */
+    unsigned char *base;                /* COW_CHUNK_PAGES pages */
+    uint32_t used;                      /* slots in use; the chunk is unmapped at 0 */
+    uint32_t nfree;                     /* valid entries of free_idx */
+    uint32_t populated;                 /* slots [0, populated) were pre-faulted */
     uint16_t free_idx[COW_CHUNK_PAGES]; /* free slot numbers, a stack */
 };
 
@@ -56,26 +56,26 @@ struct cow_version {
  * the snapshot's own read-only mapping (in this process, on the buffer's
  * uffd) or a share's memfd mapped by a receiver (on the receiver's uffd). */
 struct cow_view {
-    struct cow_view *next;     /* the buffer's list of views */
+    struct cow_view *next;        /* the buffer's list of views */
     struct strata_cow_snap *snap; /* snapshot served */
-    int uffd;                  /* uffd answering for base; -1 until a receiver sends it */
-    bool own_uffd;             /* uffd belongs to the view (a receiver's) */
-    int sock;                  /* share: owner end of the socket pair, else -1 */
-    unsigned char *base;       /* destination in the uffd's address space */
-    unsigned char *fill;       /* share: our writable mapping of the memfd, else NULL */
-    size_t len;                /* bytes of base (whole pages) */
-    uint64_t *moved;           /* bitmap of pages delivered, one bit per page */
+    int uffd;                     /* uffd answering for base; -1 until a receiver sends it */
+    bool own_uffd;                /* uffd belongs to the view (a receiver's) */
+    int sock;                     /* share: owner end of the socket pair, else -1 */
+    unsigned char *base;          /* destination in the uffd's address space */
+    unsigned char *fill;          /* share: our writable mapping of the memfd, else NULL */
+    size_t len;                   /* bytes of base (whole pages) */
+    uint64_t *moved;              /* bitmap of pages delivered, one bit per page */
 };
 
 /* A snapshot. */
 struct strata_cow_snap {
-    uint64_t pad;               /* keeps magic clear of free()'s list pointer */
-    uint64_t pad2;              /* (glibc writes 16 bytes into freed chunks) */
-    uint64_t magic;             /* COW_SNAP_MAGIC while live */
-    struct strata_cow *cow;     /* buffer, outlives the snapshot */
-    uint64_t gen;               /* its position in the buffer's sequence, >= 1 */
+    uint64_t pad;                        /* keeps magic clear of free()'s list pointer */
+    uint64_t pad2;                       /* (glibc writes 16 bytes into freed chunks) */
+    uint64_t magic;                      /* COW_SNAP_MAGIC while live */
+    struct strata_cow *cow;              /* buffer, outlives the snapshot */
+    uint64_t gen;                        /* its position in the buffer's sequence, >= 1 */
     struct strata_cow_snap *next, *prev; /* the buffer's live snapshots */
-    struct cow_view *map;       /* strata_cow_snap_map's view, or NULL */
+    struct cow_view *map;                /* strata_cow_snap_map's view, or NULL */
 };
 
 /* A fault handler thread. One per CPU (up to COW_MAX_HANDLERS), pinned:
@@ -92,48 +92,48 @@ struct cow_handler {
 
 /* A buffer. lock guards everything below it. */
 struct strata_cow {
-    uint64_t magic;          /* COW_MAGIC while live */
-    unsigned flags;          /* STRATA_COW_* */
-    pid_t owner;             /* process that created it (a forked child is not) */
-    unsigned char *data;     /* maplen bytes, registered for write-protect */
-    size_t size;             /* bytes, == maplen (whole pages) */
-    size_t npages;           /* size / page_size */
-    size_t page_size;        /* bytes per page, a power of two */
-    unsigned page_shift;     /* log2(page_size) */
-    int uffd;                /* O_NONBLOCK userfaultfd of the buffer and maps */
-    int wake_fd;             /* eventfd: handler 0 re-reads its fd set */
-    int stop_fd;             /* eventfd: written once, never drained: handlers exit */
-    uint64_t features;       /* UFFD_FEATURE_* enabled on uffd */
+    uint64_t magic;      /* COW_MAGIC while live */
+    unsigned flags;      /* STRATA_COW_* */
+    pid_t owner;         /* process that created it (a forked child is not) */
+    unsigned char *data; /* maplen bytes, registered for write-protect */
+    size_t size;         /* bytes, == maplen (whole pages) */
+    size_t npages;       /* size / page_size */
+    size_t page_size;    /* bytes per page, a power of two */
+    unsigned page_shift; /* log2(page_size) */
+    int uffd;            /* O_NONBLOCK userfaultfd of the buffer and maps */
+    int wake_fd;         /* eventfd: handler 0 re-reads its fd set */
+    int stop_fd;         /* eventfd: written once, never drained: handlers exit */
+    uint64_t features;   /* UFFD_FEATURE_* enabled on uffd */
     struct cow_handler handlers[COW_MAX_HANDLERS]; /* [0, nhandlers) running */
-    unsigned nhandlers;      /* fault handler threads started */
-    pthread_mutex_t lock;    /* held by arms, fault resolution, reads of live pages */
-    unsigned urgent;         /* handlers waiting for lock (atomic, outside it) */
-    pthread_mutex_t persist_lock; /* one persist at a time (owns busy_*) */
-    uint64_t gen;            /* snapshots taken */
-    uint64_t *written;       /* npages: gen when the page was last un-protected */
-    struct cow_version **versions; /* npages: saved copies, newest first */
-    uint64_t *dirty;         /* bitmap: un-protected since the last snapshot */
-    size_t ndirty;           /* bits set in dirty */
-    uint64_t *live;          /* gens of live snapshots, ascending */
-    size_t nlive, live_cap;  /* entries used / allocated in live */
-    struct strata_cow_snap *snaps; /* live snapshots, newest first */
-    struct cow_view *views;  /* every view of every live snapshot */
-    int *graveyard;          /* fds the handler must close (it may poll them) */
-    size_t ngrave, grave_cap; /* entries used / allocated */
-    struct cow_store store;  /* saved page copies */
-    pthread_t copier;        /* STRATA_COW_BACKGROUND: saves pages ahead of writers */
-    pthread_cond_t copier_cv; /* signalled on a new snapshot and on stop */
-    bool copier_started;     /* copier is running (joined at destroy) */
-    bool copier_stop;        /* the copier must exit */
-    uint64_t copier_gen;     /* gen the copier has finished (or is working on) */
-    size_t busy_lo, busy_hi; /* pages a persist is writing from the buffer now:
-                              * their faults wait in deferred (lo == hi: none) */
-    size_t *deferred;        /* pages whose faults wait for the busy range */
+    unsigned nhandlers;                            /* fault handler threads started */
+    pthread_mutex_t lock;           /* held by arms, fault resolution, reads of live pages */
+    unsigned urgent;                /* handlers waiting for lock (atomic, outside it) */
+    pthread_mutex_t persist_lock;   /* one persist at a time (owns busy_*) */
+    uint64_t gen;                   /* snapshots taken */
+    uint64_t *written;              /* npages: gen when the page was last un-protected */
+    struct cow_version **versions;  /* npages: saved copies, newest first */
+    uint64_t *dirty;                /* bitmap: un-protected since the last snapshot */
+    size_t ndirty;                  /* bits set in dirty */
+    uint64_t *live;                 /* gens of live snapshots, ascending */
+    size_t nlive, live_cap;         /* entries used / allocated in live */
+    struct strata_cow_snap *snaps;  /* live snapshots, newest first */
+    struct cow_view *views;         /* every view of every live snapshot */
+    int *graveyard;                 /* fds the handler must close (it may poll them) */
+    size_t ngrave, grave_cap;       /* entries used / allocated */
+    struct cow_store store;         /* saved page copies */
+    pthread_t copier;               /* STRATA_COW_BACKGROUND: saves pages ahead of writers */
+    pthread_cond_t copier_cv;       /* signalled on a new snapshot and on stop */
+    bool copier_started;            /* copier is running (joined at destroy) */
+    bool copier_stop;               /* the copier must exit */
+    uint64_t copier_gen;            /* gen the copier has finished (or is working on) */
+    size_t busy_lo, busy_hi;        /* pages a persist is writing from the buffer now:
+                                     * their faults wait in deferred (lo == hi: none) */
+    size_t *deferred;               /* pages whose faults wait for the busy range */
     size_t ndeferred, deferred_cap; /* entries used / allocated */
-    size_t nversions;        /* cow_version records alive */
-    size_t last_fault;       /* last page resolved by the previous fault */
-    size_t seq_window;       /* pages resolved by the previous fault (SEQUENTIAL) */
-    strata_cow_stats_t stats; /* counters; size fields filled on read */
+    size_t nversions;               /* cow_version records alive */
+    size_t last_fault;              /* last page resolved by the previous fault */
+    size_t seq_window;              /* pages resolved by the previous fault (SEQUENTIAL) */
+    strata_cow_stats_t stats;       /* counters; size fields filled on read */
 };
 
 /* Share protocol on a SOCK_SEQPACKET pair. Owner to receiver, sent when

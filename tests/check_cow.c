@@ -264,7 +264,8 @@ END_TEST
 
 static long registry_count(void)
 {
-    return strata_regions(NULL, 0);
+    strata_region_t one;
+    return strata_regions(&one, 0);
 }
 
 START_TEST(destroy_with_snapshots_outstanding)
@@ -382,7 +383,9 @@ static int send_fd(int sock, int fd)
         struct cmsghdr align;
     } ctl;
     memset(&ctl, 0, sizeof ctl);
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.space,
                        .msg_controllen = sizeof ctl.space};
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     c->cmsg_level = SOL_SOCKET;
@@ -522,7 +525,8 @@ START_TEST(fork_child_has_no_buffer)
     if (pid == 0) {
         strata_cow_snap_t *s2;
         unsigned char c;
-        if (strata_cow_snapshot(cow, &s2) != -ECHILD || strata_cow_snap_read(s, 0, &c, 1) != -ECHILD)
+        if (strata_cow_snapshot(cow, &s2) != -ECHILD ||
+            strata_cow_snap_read(s, 0, &c, 1) != -ECHILD)
             _exit(3);
         signal(SIGSEGV, SIG_DFL);
         d[0] = 2; /* MADV_DONTFORK: not mapped here */

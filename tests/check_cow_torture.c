@@ -63,8 +63,8 @@ static uint64_t check_prefix(const unsigned char *img, size_t ps, int snap)
                 k = slot_of(img, ps, p, w);
         for (uint64_t i = 1; i <= k; i++)
             ck_assert_msg(slot_of(img, ps, order(w, i), w) >= i,
-                          "snapshot %d: writer %d write %llu visible but write %llu missing",
-                          snap, w, (unsigned long long)k, (unsigned long long)i);
+                          "snapshot %d: writer %d write %llu visible but write %llu missing", snap,
+                          w, (unsigned long long)k, (unsigned long long)i);
         total += k;
     }
     return total;

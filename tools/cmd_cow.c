@@ -128,7 +128,9 @@ static int send_fd(int sock, int fd)
         struct cmsghdr align;
     } ctl;
     memset(&ctl, 0, sizeof ctl);
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.space,
                        .msg_controllen = sizeof ctl.space};
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     c->cmsg_level = SOL_SOCKET;
@@ -146,7 +148,9 @@ static int recv_fd(int sock)
         char space[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } ctl;
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.space,
                        .msg_controllen = sizeof ctl.space};
     if (recvmsg(sock, &m, 0) <= 0)
         return -1;
@@ -246,8 +250,8 @@ static int demo_persist(strata_cow_snap_t *s, int index, const char *path, bool 
         return err;
     printf("persist:  snapshot %d -> %s: %zu MiB in %.1f ms (%.2f GiB/s) while writers ran,"
            " file == snapshot: %s\n",
-           index, keep ? path : "(temporary file)", size >> 20, ms,
-           size / (ms / 1e3) / (1u << 30), same ? "yes" : "NO");
+           index, keep ? path : "(temporary file)", size >> 20, ms, size / (ms / 1e3) / (1u << 30),
+           same ? "yes" : "NO");
     return same ? 0 : -EIO;
 }
 
@@ -301,8 +305,8 @@ static int demo_report(strata_cow_t *cow, struct demo_writer *w, int threads, do
     printf("writers:  %d threads, %llu writes in %.0f ms; %llu write faults, %llu page copies"
            " (%.1f MiB; the buffer is %llu MiB)\n",
            threads, (unsigned long long)writes, ms, (unsigned long long)st.write_faults,
-           (unsigned long long)st.pages_copied,
-           st.pages_copied * st.page_size / 1048576.0, (unsigned long long)(st.size >> 20));
+           (unsigned long long)st.pages_copied, st.pages_copied * st.page_size / 1048576.0,
+           (unsigned long long)(st.size >> 20));
     printf("released: store %llu pages (%llu bytes mapped), metadata %.1f KiB (%.2f%% of "
            "the buffer)\n",
            (unsigned long long)st.store_pages, (unsigned long long)st.store_bytes,
@@ -345,11 +349,14 @@ static int cow_demo(const struct demo_opts *o)
 
 static int parse_demo(int argc, char **argv, struct demo_opts *o)
 {
-    static const struct option longs[] = {
-        {"size", required_argument, 0, 's'},     {"threads", required_argument, 0, 't'},
-        {"snapshots", required_argument, 0, 'n'}, {"interval", required_argument, 0, 'i'},
-        {"out", required_argument, 0, 'o'},      {"sequential", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    static const struct option longs[] = {{"size", required_argument, 0, 's'},
+                                          {"threads", required_argument, 0, 't'},
+                                          {"snapshots", required_argument, 0, 'n'},
+                                          {"interval", required_argument, 0, 'i'},
+                                          {"out", required_argument, 0, 'o'},
+                                          {"sequential", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
     *o = (struct demo_opts){64, 2, 5, 50, NULL, 0};
     int c;
     long v;

@@ -25,7 +25,9 @@ static int recv_fd(int sock)
         char space[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } ctl;
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.space,
                        .msg_controllen = sizeof ctl.space};
     if (recvmsg(sock, &m, 0) <= 0)
         return -1;
@@ -67,8 +69,8 @@ int main(int argc, char **argv)
         uint64_t tag;
         memcpy(&tag, page + ps - 8, sizeof tag);
         if (page[0] != (unsigned char)(seed + i) || tag != i) {
-            snprintf(msg, sizeof msg, "page %zu: first byte %u tag %llu, want %u %zu", i,
-                     page[0], (unsigned long long)tag, (unsigned char)(seed + i), i);
+            snprintf(msg, sizeof msg, "page %zu: first byte %u tag %llu, want %u %zu", i, page[0],
+                     (unsigned long long)tag, (unsigned char)(seed + i), i);
             return report(sock, msg);
         }
         read++;
