@@ -217,9 +217,15 @@ void cli_cmp_print_differences(const cli_cmp_t *c, FILE *err)
                                                 : "EXIT STATUS",
             c->out_differs && c->status_differs ? "" : "S");
     for (size_t i = 0; i < c->n; i++) {
-        const cli_measure_t *m = &c->e[i].runs[0];
-        fprintf(err,
-                "strata:   %-10s exit %3d  stdout %8" PRIu64 " bytes  fnv1a64 %016" PRIx64 "\n",
-                c->e[i].alloc.name, m->status, m->out_bytes, m->out_hash);
+        const cli_cmp_entry_t *e = &c->e[i];
+        const cli_measure_t *m = &e->runs[0];
+        fprintf(err, "strata:   %-10s exit %3d  stdout %8" PRIu64 " bytes  fnv1a64 %016" PRIx64,
+                e->alloc.name, m->status, m->out_bytes, m->out_hash);
+        for (size_t r = 1; !e->stable_status && r < e->nrun; r++)
+            if (e->runs[r].status != m->status) {
+                fprintf(err, "  (run %zu of %zu exited %d)", r + 1, e->nrun, e->runs[r].status);
+                break;
+            }
+        fputc('\n', err);
     }
 }
