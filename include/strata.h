@@ -513,6 +513,8 @@ typedef struct strata_layout_info {
     int threads;          /* threads found in task/ */
     int registry;         /* strata regions: count found, or -errno why unreadable */
     int rollup_exact;     /* 1: the mappings' sums equal smaps_rollup (same moment) */
+    int unopened_files;   /* mapped regular files that could not be opened to be
+                             attributed (no access, replaced on disk): "file" kind */
     uint64_t page_size;
 } strata_layout_info_t;
 
@@ -672,8 +674,10 @@ STRATA_API int strata_cow_snap_read(strata_cow_snap_t *snap, size_t off, void *d
 /* Releases a snapshot: frees the page copies no other snapshot needs,
  * unmaps its strata_cow_snap_map view, completes then closes its shares.
  * A released handle must not be used again: strata calls given one return
- * -EBADF while its memory has not been reused (best-effort detection), and
- * strata_cow_snap_release aborts with a message. NULL is ignored. */
+ * -EBADF and strata_cow_snap_release aborts with a message (the record is
+ * kept until 64 more snapshots of its buffer are released, so this is
+ * certain within that window and best effort beyond it, or after the
+ * buffer is destroyed). NULL is ignored. */
 STRATA_API void strata_cow_snap_release(strata_cow_snap_t *snap);
 /* Destroys the buffer. Outstanding snapshots are released first (their
  * handles become invalid, as after strata_cow_snap_release); pages already

@@ -205,7 +205,8 @@ struct cache {
     size_t n;
 };
 
-static strata_elf_t *cached_elf(struct cache *c, pid_t pid, const strata_layout_map_t *m)
+static strata_elf_t *cached_elf(struct strata_layout *lay, struct cache *c, pid_t pid,
+                               const strata_layout_map_t *m)
 {
     for (size_t i = 0; i < c->n; i++)
         if (c->v[i].ino == m->inode && c->v[i].maj == m->dev_major && c->v[i].min == m->dev_minor)
@@ -214,6 +215,8 @@ static strata_elf_t *cached_elf(struct cache *c, pid_t pid, const strata_layout_
         return NULL;
     strata_elf_t *elf = NULL;
     int fd = proc_sys_open_mapped(pid, m);
+    if (fd < 0 && fd != -EBADF)
+        lay->info.unopened_files++; /* a device (-EBADF) is never an object */
     if (fd >= 0) {
         if (strata_elf_open_fd(fd, &elf, NULL))
             elf = NULL;
@@ -253,7 +256,7 @@ void attr_elf_objects(struct strata_layout *lay, pid_t pid)
         struct object o;
         if (m->kind != STRATA_MAP_OTHER || m->inode == 0)
             continue;
-        strata_elf_t *elf = cached_elf(c, pid, m);
+        strata_elf_t *elf = cached_elf(lay, c, pid, m);
         if (!elf || !start_instance(lay, elf, i, &o))
             continue;
         strata_layout_map_t head = *m;

@@ -76,6 +76,7 @@ static void info_json(cli_json_t *j, const strata_layout_info_t *in)
     cli_json_kv_int(j, "threads", in->threads);
     cli_json_kv_int(j, "strata_registry", in->registry);
     cli_json_kv_bool(j, "rollup_exact", in->rollup_exact);
+    cli_json_kv_int(j, "unopened_files", in->unopened_files);
 }
 
 static void rows_json(cli_json_t *j, const strata_layout_t *lay)

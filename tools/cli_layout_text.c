@@ -187,6 +187,10 @@ static void print_totals(const strata_layout_t *lay)
     printf("%-33s %-4s %8s", "total (smaps_rollup)", "", "");
     kb_cols(r, size);
     printf("\n");
+    if (strata_layout_info(lay)->unopened_files)
+        printf("note: %d mapped file%s could not be opened to be attributed (shown as file)\n",
+               strata_layout_info(lay)->unopened_files,
+               strata_layout_info(lay)->unopened_files == 1 ? "" : "s");
     if (!strata_layout_info(lay)->rollup_exact)
         printf("note: the process changed between reading smaps and smaps_rollup; "
                "totals are the rollup's\n");
