@@ -411,6 +411,36 @@ START_TEST(fixture_thread_stacks_found_by_sp)
 }
 END_TEST
 
+/* A library deleted after it was loaded: root opens it through
+ * /proc/PID/map_files and still attributes it; anyone else is told. */
+START_TEST(deleted_library_attributed_or_reported)
+{
+    char lib[] = "/tmp/strata-proc-dl-XXXXXX", cmd[512];
+    int fd = mkstemp(lib);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "cp %s %s", env("PROC_FIXTURE_DL"), lib);
+    ck_assert_int_eq(system(cmd), 0);
+    struct fixture sf;
+    char *argv[] = {(char *)env("PROC_FIXTURE"), lib, NULL};
+    int rc = fixture_start(&sf, argv);
+    unlink(lib);
+    ck_assert_int_eq(rc, 0);
+    strata_layout_t *lay = layout_of(sf.pid);
+    const strata_layout_map_t *m = map_at(lay, fixture_addr(&sf, "dl_func"));
+    ck_assert_ptr_nonnull(strstr(m->name, " (deleted)"));
+    if (geteuid() == 0) {
+        ck_assert_uint_eq(m->kind, STRATA_MAP_TEXT);
+        ck_assert_ptr_nonnull(strstr(m->sections, ".text"));
+    } else {
+        ck_assert_uint_eq(m->kind, STRATA_MAP_FILE);
+        ck_assert_int_ge(strata_layout_info(lay)->unopened_files, 1);
+    }
+    strata_layout_close(lay);
+    fixture_stop(&sf);
+}
+END_TEST
+
 /* A thread that never blocks has no readable stack pointer: its stack is
  * recognised by shape (rw above a small PROT_NONE guard), and says so. */
 START_TEST(running_thread_stack_found_by_shape)
@@ -866,6 +896,7 @@ static Suite *proc_suite(void)
     tcase_add_test(fix, fixture_mappings_attributed);
     tcase_add_test(fix, fixture_thread_stacks_found_by_sp);
     tcase_add_test(fix, running_thread_stack_found_by_shape);
+    tcase_add_test(fix, deleted_library_attributed_or_reported);
     tcase_add_test(fix, file_layout_predicts_live_mappings);
     tcase_add_test(fix, cli_json_totals_are_rollup);
     tcase_add_test(fix, other_users_process_is_permission_denied);
