@@ -113,6 +113,8 @@ static void free_all(struct strata_cow *cow)
     free(cow->dirty);
     free(cow->live);
     free(cow->graveyard);
+    for (size_t i = 0; i < COW_QUARANTINE; i++)
+        free(cow->quarantine[i]);
     free(cow->deferred);
     pthread_mutex_destroy(&cow->lock);
     pthread_mutex_destroy(&cow->persist_lock);

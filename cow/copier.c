@@ -63,7 +63,10 @@ static void *copier_main(void *arg)
 int cow_copier_start(struct strata_cow *cow)
 {
     pthread_cond_init(&cow->copier_cv, NULL);
+    sigset_t old;
+    cow_os_block_signals(&old);
     int err = pthread_create(&cow->copier, NULL, copier_main, cow);
+    cow_os_restore_signals(&old);
     if (err)
         return -err;
     cow->copier_started = true;

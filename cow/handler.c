@@ -181,18 +181,18 @@ int cow_handler_start(struct strata_cow *cow)
         n = 1;
         cpus[0] = -1;
     }
-    for (int i = 0; i < n; i++) {
+    sigset_t old;
+    int err = 0;
+    cow_os_block_signals(&old);
+    for (int i = 0; i < n && !err; i++) {
         struct cow_handler *h = &cow->handlers[i];
         *h = (struct cow_handler){cow, (unsigned)i, cpus[i], 0};
-        int err = pthread_create(&h->thread, NULL, handler_main, h);
-        if (err) {
-            if (i == 0)
-                return -err;
-            break; /* fewer handlers still work */
-        }
-        cow->nhandlers++;
+        err = pthread_create(&h->thread, NULL, handler_main, h);
+        if (!err)
+            cow->nhandlers++;
     }
-    return 0;
+    cow_os_restore_signals(&old);
+    return cow->nhandlers ? 0 : -err; /* fewer handlers still work */
 }
 
 void cow_handler_kick(struct strata_cow *cow)

@@ -7,6 +7,7 @@
 
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,8 @@ uint64_t cow_os_now_ns(void);
 int cow_os_cpus(int *cpus, int max);
 int cow_os_pin_self(int cpu);
 void cow_os_yield(void);
+void cow_os_block_signals(sigset_t *old);
+void cow_os_restore_signals(const sigset_t *old);
 
 /* probe.c — opening a usable userfaultfd */
 /* Opens and handshakes a uffd with the wanted features (the optional ones

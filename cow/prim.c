@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -410,4 +411,19 @@ int cow_os_pin_self(int cpu)
 void cow_os_yield(void)
 {
     sched_yield();
+}
+
+/* Blocks every signal in the calling thread (threads it creates inherit
+ * the mask): a signal handler run on a fault handler thread that touched
+ * the buffer would wait for itself. *old receives the previous mask. */
+void cow_os_block_signals(sigset_t *old)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, old);
+}
+
+void cow_os_restore_signals(const sigset_t *old)
+{
+    pthread_sigmask(SIG_SETMASK, old, NULL);
 }

@@ -181,8 +181,14 @@ void cow_snap_drop(struct strata_cow_snap *snap)
         snap->next->prev = snap->prev;
     cow_pages_prune(cow);
     snap->magic = COW_DEAD_MAGIC;
+    /* The record stays allocated for the next COW_QUARANTINE releases, so a
+     * use after release finds COW_DEAD_MAGIC (deterministically within that
+     * window) instead of reading freed memory. */
+    struct strata_cow_snap **slot = &cow->quarantine[cow->quarantine_next];
+    cow->quarantine_next = (cow->quarantine_next + 1) % COW_QUARANTINE;
+    free(*slot);
+    *slot = snap;
     pthread_mutex_unlock(&cow->lock);
-    free(snap);
 }
 
 void strata_cow_snap_release(strata_cow_snap_t *snap)

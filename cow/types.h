@@ -25,6 +25,7 @@
 #define COW_DEAD_MAGIC   0x44414544574f43ull /* "COWDEAD" */
 #define COW_CHUNK_PAGES  512u                /* store chunk: 2 MiB of 4 KiB pages */
 #define COW_MAX_HANDLERS 8u                  /* fault handler threads at most */
+#define COW_QUARANTINE   64u                 /* released snapshot records kept */
 
 /* A mapping of store pages, registered as a cow-store region. */
 struct cow_chunk {
@@ -106,34 +107,39 @@ struct strata_cow {
     uint64_t features;   /* UFFD_FEATURE_* enabled on uffd */
     struct cow_handler handlers[COW_MAX_HANDLERS]; /* [0, nhandlers) running */
     unsigned nhandlers;                            /* fault handler threads started */
-    pthread_mutex_t lock;           /* held by arms, fault resolution, reads of live pages */
-    unsigned urgent;                /* handlers waiting for lock (atomic, outside it) */
-    pthread_mutex_t persist_lock;   /* one persist at a time (owns busy_*) */
-    uint64_t gen;                   /* snapshots taken */
-    uint64_t *written;              /* npages: gen when the page was last un-protected */
-    struct cow_version **versions;  /* npages: saved copies, newest first */
-    uint64_t *dirty;                /* bitmap: un-protected since the last snapshot */
-    size_t ndirty;                  /* bits set in dirty */
-    uint64_t *live;                 /* gens of live snapshots, ascending */
-    size_t nlive, live_cap;         /* entries used / allocated in live */
-    struct strata_cow_snap *snaps;  /* live snapshots, newest first */
-    struct cow_view *views;         /* every view of every live snapshot */
-    int *graveyard;                 /* fds the handler must close (it may poll them) */
-    size_t ngrave, grave_cap;       /* entries used / allocated */
-    struct cow_store store;         /* saved page copies */
-    pthread_t copier;               /* STRATA_COW_BACKGROUND: saves pages ahead of writers */
-    pthread_cond_t copier_cv;       /* signalled on a new snapshot and on stop */
-    bool copier_started;            /* copier is running (joined at destroy) */
-    bool copier_stop;               /* the copier must exit */
-    uint64_t copier_gen;            /* gen the copier has finished (or is working on) */
-    size_t busy_lo, busy_hi;        /* pages a persist is writing from the buffer now:
-                                     * their faults wait in deferred (lo == hi: none) */
-    size_t *deferred;               /* pages whose faults wait for the busy range */
-    size_t ndeferred, deferred_cap; /* entries used / allocated */
-    size_t nversions;               /* cow_version records alive */
-    size_t last_fault;              /* last page resolved by the previous fault */
-    size_t seq_window;              /* pages resolved by the previous fault (SEQUENTIAL) */
-    strata_cow_stats_t stats;       /* counters; size fields filled on read */
+    pthread_mutex_t lock;          /* held by arms, fault resolution, reads of live pages */
+    unsigned urgent;               /* handlers waiting for lock (atomic, outside it) */
+    pthread_mutex_t persist_lock;  /* one persist at a time (owns busy_*) */
+    uint64_t gen;                  /* snapshots taken */
+    uint64_t *written;             /* npages: gen when the page was last un-protected */
+    struct cow_version **versions; /* npages: saved copies, newest first */
+    uint64_t *dirty;               /* bitmap: un-protected since the last snapshot */
+    size_t ndirty;                 /* bits set in dirty */
+    uint64_t *live;                /* gens of live snapshots, ascending */
+    size_t nlive, live_cap;        /* entries used / allocated in live */
+    struct strata_cow_snap *snaps; /* live snapshots, newest first */
+    struct strata_cow_snap
+        *quarantine[COW_QUARANTINE]; /* released records, kept
+                                      * (magic COW_DEAD_MAGIC) so that using one is
+                                      * detected; the oldest is freed when full */
+    size_t quarantine_next;          /* slot the next released record goes to */
+    struct cow_view *views;          /* every view of every live snapshot */
+    int *graveyard;                  /* fds the handler must close (it may poll them) */
+    size_t ngrave, grave_cap;        /* entries used / allocated */
+    struct cow_store store;          /* saved page copies */
+    pthread_t copier;                /* STRATA_COW_BACKGROUND: saves pages ahead of writers */
+    pthread_cond_t copier_cv;        /* signalled on a new snapshot and on stop */
+    bool copier_started;             /* copier is running (joined at destroy) */
+    bool copier_stop;                /* the copier must exit */
+    uint64_t copier_gen;             /* gen the copier has finished (or is working on) */
+    size_t busy_lo, busy_hi;         /* pages a persist is writing from the buffer now:
+                                      * their faults wait in deferred (lo == hi: none) */
+    size_t *deferred;                /* pages whose faults wait for the busy range */
+    size_t ndeferred, deferred_cap;  /* entries used / allocated */
+    size_t nversions;                /* cow_version records alive */
+    size_t last_fault;               /* last page resolved by the previous fault */
+    size_t seq_window;               /* pages resolved by the previous fault (SEQUENTIAL) */
+    strata_cow_stats_t stats;        /* counters; size fields filled on read */
 };
 
 /* Share protocol on a SOCK_SEQPACKET pair. Owner to receiver, sent when
