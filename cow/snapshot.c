@@ -36,11 +36,11 @@ static size_t next_bit(const uint64_t *map, size_t i, size_t n, bool want)
 }
 
 /* Write-protects the dirty set, runs merged across small gaps. 0 or -errno;
- * *armed = pages covered. */
-static int arm(struct strata_cow *cow, size_t *armed)
+ * *ranges = ioctls made. */
+static int arm(struct strata_cow *cow, size_t *ranges)
 {
     size_t n = cow->npages, start = next_bit(cow->dirty, 0, n, true);
-    *armed = 0;
+    *ranges = 0;
     while (start < n) {
         size_t end = next_bit(cow->dirty, start, n, false), next;
         while ((next = next_bit(cow->dirty, end, n, true)) < n && next - end <= COW_ARM_GAP)
@@ -49,7 +49,7 @@ static int arm(struct strata_cow *cow, size_t *armed)
                                         (end - start) << cow->page_shift, true);
         if (err)
             return err;
-        *armed += end - start;
+        ++*ranges;
         start = next;
     }
     memset(cow->dirty, 0, (n + 63) / 64 * sizeof *cow->dirty);
@@ -80,10 +80,10 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
         return -ENOMEM;
     pthread_mutex_lock(&cow->lock);
     uint64_t t0 = cow_os_now_ns();
-    size_t armed = 0;
+    size_t ranges = 0, dirty = cow->ndirty;
     err = live_reserve(cow);
     if (!err)
-        err = arm(cow, &armed);
+        err = arm(cow, &ranges);
     if (err) {
         pthread_mutex_unlock(&cow->lock);
         free(snap);
@@ -98,7 +98,8 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
         cow->snaps->prev = snap;
     cow->snaps = snap;
     cow->stats.snapshots_taken++;
-    cow->stats.last_arm_pages = armed;
+    cow->stats.last_arm_pages = dirty;
+    cow->stats.last_arm_ranges = ranges;
     cow->stats.last_arm_ns = cow_os_now_ns() - t0;
     cow_copier_kick(cow);
     pthread_mutex_unlock(&cow->lock);

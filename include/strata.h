@@ -737,9 +737,12 @@ typedef struct strata_cow_stats {
     uint64_t store_pages;    /* page copies held now */
     uint64_t store_bytes;    /* bytes mapped for the store now (chunks) */
     uint64_t metadata_bytes; /* per-page tables, versions, snapshot records */
-    uint64_t last_arm_pages; /* pages re-protected by the last snapshot */
+    uint64_t last_arm_pages; /* written pages re-protected by the last snapshot */
     uint64_t last_arm_ns;    /* time the last snapshot held writers */
     uint64_t view_pages_moved; /* pages delivered to maps and shares, ever */
+    uint64_t last_arm_ranges;  /* UFFDIO_WRITEPROTECT calls of the last snapshot
+                                * (runs of written pages, merged across gaps
+                                * of <= 16 clean pages) */
 } strata_cow_stats_t;
 /* 0 or -EBADF. */
 STRATA_API int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out);

@@ -750,6 +750,57 @@ START_TEST(probe_reports_features)
 }
 END_TEST
 
+/* ---- the CLI --------------------------------------------------------- */
+
+/* Runs `$STRATA_CLI args`, stdout+stderr into out; the exit status. */
+static int run_cli(const char *args, char *out, size_t cap)
+{
+    const char *cli = getenv("STRATA_CLI");
+    ck_assert_ptr_nonnull(cli);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cli, args);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+START_TEST(cli_probe_and_demo)
+{
+    static char out[16384];
+    ck_assert_int_eq(run_cli("cow probe", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "write-protect:      yes"));
+    ck_assert_int_eq(run_cli("cow demo --size 8 --snapshots 3 --interval 10", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "content == snapshot: yes") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "file == snapshot: yes") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "released: store 0 pages") != NULL, "%s", out);
+    ck_assert_int_eq(run_cli("cow demo --help", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: strata cow probe"));
+    ck_assert_int_eq(run_cli("cow demo --size 0", out, sizeof out), 2);
+    ck_assert_int_eq(run_cli("cow frobnicate", out, sizeof out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "strata: cow: unknown subcommand 'frobnicate'"));
+    ck_assert_int_eq(run_cli("cow", out, sizeof out), 2);
+}
+END_TEST
+
+static void probe_without_userfaultfd(void)
+{
+    deny_userfaultfd();
+    execl(getenv("STRATA_CLI"), "strata", "cow", "probe", (char *)NULL);
+    _exit(127);
+}
+
+START_TEST(cli_probe_without_userfaultfd)
+{
+    char out[4096];
+    int st = in_child(probe_without_userfaultfd, out, sizeof out);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d: %s", st, out);
+    ck_assert_msg(strstr(out, "strata: cow: Operation not permitted") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *cow_suite(void)
 {
     Suite *s = suite_create("cow");
@@ -802,6 +853,11 @@ static Suite *cow_suite(void)
     tcase_add_test(traps, madv_dontneed_drops_discard_saves);
     tcase_add_test(traps, buffer_has_no_huge_pages_and_is_not_inherited);
     cow_test_add(s, traps, "traps", usable, no_uffd);
+
+    TCase *cli = tcase_create("cli");
+    tcase_add_test(cli, cli_probe_without_userfaultfd);
+    tcase_add_test(cli, cli_probe_and_demo);
+    cow_test_add(s, cli, "cli", usable && p.missing_shmem, no_uffd);
     return s;
 }
 

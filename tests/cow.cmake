@@ -7,8 +7,8 @@ target_link_libraries(cow_share_child PRIVATE strata_static)
 
 strata_check_test(check_cow SOURCES check_cow.c cow/cow_test.c LIBS strata_static
                   LABELS cow TIMEOUT 300
-                  ENV "COW_SHARE_CHILD=$<TARGET_FILE:cow_share_child>")
-add_dependencies(check_cow cow_share_child)
+                  ENV "COW_SHARE_CHILD=$<TARGET_FILE:cow_share_child>;STRATA_CLI=$<TARGET_FILE:strata-cli>")
+add_dependencies(check_cow cow_share_child strata-cli)
 
 # Point-in-time torture: writer threads against snapshots at random moments.
 strata_check_test(check_cow_torture SOURCES check_cow_torture.c cow/cow_test.c
