@@ -727,6 +727,64 @@ static void create_without_userfaultfd(void)
     _exit(code == -EPERM && pcode == -EPERM && !cow ? 0 : 1);
 }
 
+/* Allows only UFFD_USER_MODE_ONLY descriptors: the default for unprivileged
+ * users (vm.unprivileged_userfaultfd=0), simulated with seccomp. */
+static void allow_only_user_mode_uffd(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_userfaultfd, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1 /* UFFD_USER_MODE_ONLY */, 4, 5),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), /* unreachable filler */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 2),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xAA00, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+        _exit(4);
+}
+
+static void user_mode_only_is_opt_in(void)
+{
+    allow_only_user_mode_uffd();
+    strata_cow_t *cow = NULL;
+    strata_cow_probe_t p;
+    int code = strata_cow_create(4 * ps, 0, &cow), pcode = strata_cow_probe(&p);
+    fprintf(stderr, "create=%d probe=%d umo=%d msg=%s\n", code, pcode, p.user_mode_only, p.msg);
+    if (code != -EPERM || pcode != -EPERM || !p.user_mode_only)
+        _exit(1);
+    if (strata_cow_create(4 * ps, STRATA_COW_ALLOW_USER_MODE_ONLY, &cow))
+        _exit(2);
+    unsigned char *d = strata_cow_data(cow), c = 0;
+    strata_cow_snap_t *s;
+    memset(d, 1, 4 * ps);
+    if (strata_cow_snapshot(cow, &s))
+        _exit(3);
+    d[0] = 5; /* user-mode writes are trapped */
+    if (strata_cow_snap_read(s, 0, &c, 1) || c != 1 || d[0] != 5)
+        _exit(5);
+    int pfd[2];
+    if (pipe(pfd) || write(pfd[1], "x", 1) != 1)
+        _exit(6);
+    ssize_t r = read(pfd[0], d + ps, 1); /* the kernel's write is not */
+    fprintf(stderr, "read into protected page: %zd %s\n", r, r < 0 ? strerror(errno) : "");
+    _exit(r == -1 && errno == EFAULT ? 0 : 7);
+}
+
+START_TEST(user_mode_only_needs_opt_in_and_faults_kernel_writes)
+{
+    char err[2048];
+    int st = in_child(user_mode_only_is_opt_in, err, sizeof err);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+    ck_assert_msg(strstr(err, "STRATA_COW_ALLOW_USER_MODE_ONLY") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "Bad address") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(no_userfaultfd_gives_precise_error)
 {
     char err[1024];
@@ -824,6 +882,7 @@ static Suite *cow_suite(void)
     tcase_add_test(basic, double_release_aborts_with_message);
     tcase_add_test(basic, read_syscall_into_protected_buffer);
     tcase_add_test(basic, background_copier_saves_ahead);
+    tcase_add_test(basic, user_mode_only_needs_opt_in_and_faults_kernel_writes);
     cow_test_add(s, basic, "snapshot", usable, no_uffd);
 
     TCase *map = tcase_create("map");
