@@ -33,15 +33,6 @@ _Noreturn void alloc_report_bad_free(const char *fn, const void *p, int what, si
     alloc_fatal("strata: %s: invalid pointer %p\n", fn, p);
 }
 
-static void count_free(unsigned cls)
-{
-    alloc_heap_t *heap = alloc_tls_heap;
-    if (heap != &alloc_empty_heap)
-        heap->count[cls].frees++;
-    else
-        atomic_fetch_add_explicit(&alloc_global.orphan_frees[cls], 1, memory_order_relaxed);
-}
-
 /* ---- malloc --------------------------------------------------------------- */
 
 static void *pop_block(alloc_heap_t *heap, alloc_page_t *page, unsigned cls, bool *zero)
@@ -145,7 +136,6 @@ void *alloc_aligned(size_t align, size_t size)
 
 void alloc_free_remote(alloc_page_t *page, alloc_block_t *b)
 {
-    count_free(page->class_idx);
     uintptr_t key = alloc_global.key;
     uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     for (;;) {
@@ -230,7 +220,6 @@ static void free_checked(void *p, int policy, const char *fn)
         }
         b->next_enc = (uintptr_t)page->local_free ^ alloc_global.key;
         page->local_free = b;
-        heap->count[page->class_idx].frees++;
         if (--page->used == 0 || page->in_full)
             alloc_free_local_slow(heap, page, b);
         return;

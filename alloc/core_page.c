@@ -29,6 +29,7 @@ void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
     page->start = (uint8_t *)seg + (size_t)(page - seg->pages) * ALLOC_SLICE_SIZE;
     page->reserved = (uint32_t)((size_t)page->slice_count * ALLOC_SLICE_SIZE / bs);
     page->capacity = 0;
+    page->span = 0;
     page->used = 0;
     page->free = NULL;
     page->local_free = NULL;
@@ -57,6 +58,7 @@ void alloc_page_extend(alloc_page_t *page)
     page->is_zero = (page->free == NULL || page->is_zero) && page->fresh;
     page->free = (alloc_block_t *)first;
     page->capacity += n;
+    page->span = (uint32_t)(page->capacity * bs);
 }
 
 _Noreturn static void corrupt(const alloc_page_t *page)

@@ -116,6 +116,8 @@ static alloc_segment_t *segment_init(uintptr_t base, unsigned backend)
     seg->backend = backend;
     seg->free_mask = ALL_SLICES;
     seg->dirty_mask = 1; /* the header slice */
+    for (unsigned i = 0; i < ALLOC_SLICES; i++)
+        seg->pages[i].head = &seg->pages[i]; /* no page: block_size 0 */
     segment_link(seg);
     return seg;
 }
@@ -144,9 +146,9 @@ static alloc_page_t *slices_take(alloc_segment_t *seg, unsigned i, unsigned n)
     bool fresh = (seg->dirty_mask & m) == 0;
     seg->free_mask &= ~m;
     seg->dirty_mask |= m;
-    for (unsigned k = 0; k < n; k++)
-        seg->pages[i + k].slice_offset = (uint8_t)k;
     alloc_page_t *page = &seg->pages[i];
+    for (unsigned k = 0; k < n; k++)
+        seg->pages[i + k].head = page;
     page->slice_count = (uint8_t)n;
     page->fresh = fresh;
     return page;
@@ -198,6 +200,7 @@ void alloc_segment_page_free(alloc_page_t *page)
     pthread_mutex_lock(&alloc_global.seg_lock);
     for (unsigned k = 0; k < n; k++) {
         memset(&seg->pages[i + k], 0, sizeof seg->pages[0]);
+        seg->pages[i + k].head = &seg->pages[i + k];
         seg->freed_ms[i + k] = now;
     }
     seg->free_mask |= run_mask(i, n);
@@ -324,14 +327,21 @@ void alloc_segment_purge(bool force)
     alloc_large_purge(force);
 }
 
-/* Statistics: slices held by pages, per backend. seg_lock taken. */
-void alloc_segment_usage(size_t *active_bytes, size_t *segments)
+/* Statistics: slices held by pages, segments, and blocks in use per class
+ * (a page's `used`, read racily: blocks other threads freed count until
+ * the owner collects them). seg_lock taken. */
+void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_use)
 {
     size_t act = 0, n = 0;
     pthread_mutex_lock(&alloc_global.seg_lock);
     for (alloc_segment_t *seg = alloc_global.segments; seg; seg = seg->next) {
         act += (size_t)(63 - __builtin_popcountll(seg->free_mask)) * ALLOC_SLICE_SIZE;
         n++;
+        for (unsigned i = 1; i < ALLOC_SLICES; i++) {
+            const alloc_page_t *p = &seg->pages[i];
+            if (p->head == p && p->block_size != 0)
+                in_use[p->class_idx] += __atomic_load_n(&p->used, __ATOMIC_RELAXED);
+        }
     }
     pthread_mutex_unlock(&alloc_global.seg_lock);
     *active_bytes = act;

@@ -13,24 +13,17 @@ static uint64_t load64(const uint64_t *p)
     return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static void fill_classes(strata_alloc_stats_t *out)
+static void fill_classes(strata_alloc_stats_t *out, const uint64_t *in_use)
 {
-    uint64_t frees[ALLOC_CLASSES] = {0};
-    for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
-        out->classes[c].block_size = alloc_class_size[c];
-        frees[c] = atomic_load_explicit(&alloc_global.orphan_frees[c], memory_order_relaxed);
-    }
     pthread_mutex_lock(&alloc_global.heap_lock);
     for (alloc_heap_t *h = alloc_global.heaps; h; h = h->next_all)
-        for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
+        for (unsigned c = 0; c < ALLOC_CLASSES; c++)
             out->classes[c].allocations += load64(&h->count[c].mallocs);
-            frees[c] += load64(&h->count[c].frees);
-        }
     pthread_mutex_unlock(&alloc_global.heap_lock);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
-        uint64_t a = out->classes[c].allocations;
-        out->classes[c].in_use = a > frees[c] ? a - frees[c] : 0;
-        out->allocated += out->classes[c].in_use * out->classes[c].block_size;
+        out->classes[c].block_size = alloc_class_size[c];
+        out->classes[c].in_use = in_use[c];
+        out->allocated += in_use[c] * alloc_class_size[c];
     }
 }
 
@@ -39,9 +32,10 @@ void alloc_stats_fill(strata_alloc_stats_t *out)
     alloc_init();
     memset(out, 0, sizeof *out);
     out->nclasses = ALLOC_CLASSES;
-    fill_classes(out);
     size_t active, segments;
-    alloc_segment_usage(&active, &segments);
+    uint64_t in_use[ALLOC_CLASSES] = {0};
+    alloc_segment_usage(&active, &segments, in_use);
+    fill_classes(out, in_use);
     size_t brk = atomic_load(&alloc_global.seg_bytes_brk);
     size_t seg_mmap = atomic_load(&alloc_global.seg_bytes_mmap);
     size_t large = atomic_load(&alloc_global.large_bytes);

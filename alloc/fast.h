@@ -12,14 +12,13 @@
 #include "internal.h"
 
 /* The page descriptor of the slice holding address a, in segment seg. */
-static inline alloc_page_t *alloc_page_at(uintptr_t seg, uintptr_t a)
+static inline __attribute__((always_inline)) alloc_page_t *alloc_page_at(uintptr_t seg, uintptr_t a)
 {
-    alloc_page_t *page = &((alloc_segment_t *)seg)->pages[(a - seg) >> ALLOC_SLICE_SHIFT];
-    return page - page->slice_offset;
+    return ((alloc_segment_t *)seg)->pages[(a - seg) >> ALLOC_SLICE_SHIFT].head;
 }
 
 /* True when a's 4 MiB region is one of our segments. */
-static inline bool alloc_in_segment(uintptr_t a)
+static inline __attribute__((always_inline)) bool alloc_in_segment(uintptr_t a)
 {
     uintptr_t bit = a >> ALLOC_SEGMENT_SHIFT;
     return bit < ALLOC_SEGMAP_BITS &&
@@ -27,7 +26,7 @@ static inline bool alloc_in_segment(uintptr_t a)
 }
 
 /* Pops a block of class cls from heap's direct page, or takes the slow path. */
-static inline void *alloc_malloc_inline(size_t size)
+static inline __attribute__((always_inline)) void *alloc_malloc_inline(size_t size)
 {
     alloc_heap_t *heap = alloc_tls_heap;
     if (alloc_likely(size <= ALLOC_DIRECT_MAX)) {
@@ -49,7 +48,7 @@ static inline void *alloc_malloc_inline(size_t size)
  * pages (anything else, and what looks like a double free, goes to the
  * slow path, which diagnoses), then pushes it on the owner's local list or
  * the page's thread_free list. */
-static inline void alloc_free_inline(void *p, int policy)
+static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int policy)
 {
     uintptr_t a = (uintptr_t)p;
     uintptr_t seg = a & ~(uintptr_t)ALLOC_SEGMENT_MASK;
@@ -63,7 +62,7 @@ static inline void alloc_free_inline(void *p, int policy)
     alloc_block_t *b = p;
     uintptr_t key = alloc_global.key;
     uintptr_t link = b->next_enc ^ key;
-    uintptr_t span = (uintptr_t)page->capacity * page->block_size;
+    uintptr_t span = page->span;
     if (alloc_unlikely(idx * page->block_size != off || off >= span || link - (uintptr_t)page->start < span ||
                        link == 0)) {
         alloc_free_slow(p, policy);
@@ -73,9 +72,10 @@ static inline void alloc_free_inline(void *p, int policy)
     if (alloc_likely(atomic_load_explicit(&page->heap, memory_order_relaxed) == heap)) {
         b->next_enc = (uintptr_t)page->local_free ^ key;
         page->local_free = b;
-        heap->count[page->class_idx].frees++;
+        /* An empty page is kept when malloc allocates from it (no churn). */
         if (alloc_unlikely(--page->used == 0 || page->in_full))
-            alloc_free_local_slow(heap, page, b);
+            if (page->in_full || heap->direct[page->class_idx] != page)
+                alloc_free_local_slow(heap, page, b);
         return;
     }
     alloc_free_remote(page, b);

@@ -85,7 +85,7 @@ void alloc_segment_page_free(alloc_page_t *page);
 void alloc_map_set(_Atomic uint64_t *map, uintptr_t region, bool on);
 bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region);
 void alloc_segment_purge(bool force);                        /* due (or all) work */
-void alloc_segment_usage(size_t *active_bytes, size_t *segments); /* for stats */
+void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_use);
 
 /* ---- core_page.c: one page's blocks ---- */
 void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap);

@@ -70,6 +70,7 @@ struct alloc_heap;
 /* A page descriptor; lives in its segment's header, one per slice. Only the
  * first slice of a page (slice_offset == 0) is a real descriptor. */
 typedef struct alloc_page {
+    struct alloc_page *head;     /* the page this slice belongs to (itself when free) */
     alloc_block_t *free;         /* owner only: blocks ready to hand out */
     uint32_t used;               /* blocks out: handed out minus frees collected/local */
     uint32_t block_size;         /* bytes per block; 0 when the slice holds no page */
@@ -78,17 +79,17 @@ typedef struct alloc_page {
     _Atomic(struct alloc_heap *) heap; /* owner; NULL while abandoned */
     alloc_block_t *local_free;   /* owner only: blocks the owner freed since last collect */
     uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
+    uint32_t span;               /* capacity * block_size: bytes handed out at least once */
     uint32_t reserved;           /* blocks that fit in the page */
     _Atomic uintptr_t thread_free; /* remote frees: block list | enum alloc_tf_state */
     uint8_t class_idx;           /* size class */
     uint8_t slice_count;         /* slices in this page (head only) */
-    uint8_t slice_offset;        /* this slice's distance from the page's head slice */
     uint8_t in_full;             /* owner only: page sits in the heap's full queue */
     uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 0 */
     uint8_t fresh;               /* the page's memory came zeroed from the kernel */
     struct alloc_page *next;     /* owner's queue / abandoned list */
     struct alloc_page *prev;     /* owner's queue */
-} alloc_page_t;
+} __attribute__((aligned(128))) alloc_page_t; /* a power of two: found by shifts */
 
 /* A 4 MiB segment's header (at its base). */
 typedef struct alloc_segment {
@@ -117,10 +118,10 @@ typedef struct alloc_large {
 } alloc_large_t;
 
 /* Per-class counters of one heap; summed over heaps for statistics. Plain
- * (not atomic) fields written only by the heap's thread. */
+ * (not atomic) fields written only by the heap's thread. (Blocks in use are
+ * counted from the pages themselves, which keeps free() a little cheaper.) */
 typedef struct alloc_class_count {
     uint64_t mallocs; /* blocks handed out */
-    uint64_t frees;   /* blocks freed by this thread (any owner) */
 } alloc_class_count_t;
 
 /* A page queue: the owner's pages of one class, those with room first. */
@@ -138,7 +139,6 @@ typedef struct alloc_heap {
     alloc_queue_t full[ALLOC_CLASSES];   /* pages found full; remote frees go delayed */
     _Atomic uintptr_t delayed_free;      /* blocks of full pages freed by other threads */
     alloc_class_count_t count[ALLOC_CLASSES];
-    uint64_t large_mallocs, large_frees; /* counters for large blocks */
     struct alloc_heap *next_all;         /* heap lock: every heap ever made */
     struct alloc_heap *next_free;        /* heap lock: recycled heaps */
     int live;                            /* owned by a running thread */
@@ -181,7 +181,6 @@ typedef struct alloc_global {
     _Atomic size_t large_in_use; /* usable bytes of live large blocks */
     _Atomic size_t meta_bytes;
     _Atomic uint64_t purged_bytes, backend_switches, foreign_frees;
-    _Atomic uint64_t orphan_frees[ALLOC_CLASSES]; /* frees by threads with no heap */
     _Atomic uint64_t large_mallocs, large_frees;  /* large blocks (all threads) */
     _Atomic uint64_t mmap_calls, munmap_calls, mremap_calls, brk_calls, madvise_calls;
 } alloc_global_t;
