@@ -10,10 +10,14 @@ target_include_directories(dropin_cxx_threads PRIVATE ${PROJECT_SOURCE_DIR}/incl
                            ${STRATA_DROPIN_DIR})
 target_link_libraries(dropin_cxx_threads PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
 
-# strata_dropin_test(NAME SCRIPT ARGS...) — registers dropin_NAME.
+# strata_dropin_test(NAME SCRIPT ARGS... [STRATA_ENV VAR=VAL...]) — registers
+# dropin_NAME; STRATA_ENV words apply to the strata run only.
 function(strata_dropin_test name script)
-  add_test(NAME dropin_${name} COMMAND sh ${STRATA_DROPIN_DIR}/${script} ${ARGN})
-  set_tests_properties(dropin_${name} PROPERTIES LABELS dropin TIMEOUT 180)
+  cmake_parse_arguments(D "" "" "STRATA_ENV" ${ARGN})
+  add_test(NAME dropin_${name} COMMAND sh ${STRATA_DROPIN_DIR}/${script} ${D_UNPARSED_ARGUMENTS})
+  string(REPLACE ";" " " strata_env "${D_STRATA_ENV}")
+  set_tests_properties(dropin_${name} PROPERTIES LABELS dropin TIMEOUT 180
+                       ENVIRONMENT "DROPIN_STRATA_ENV=${strata_env}")
 endfunction()
 
 set(STRATA_DROPIN_SO $<TARGET_FILE:strata-malloc>)
@@ -26,3 +30,12 @@ strata_dropin_test(cxx_threads cxx_threads.sh ${STRATA_DROPIN_SO}
                    $<TARGET_FILE:dropin_cxx_threads>)
 strata_dropin_test(static static.sh $<TARGET_FILE:strata-malloc_static> ${CMAKE_C_COMPILER}
                    ${PROJECT_SOURCE_DIR}/include)
+
+# The same programs on the other backends and with immediate purging: the
+# brk/mmap switch and the purge path under real programs.
+strata_dropin_test(python_mmap python.sh ${STRATA_DROPIN_SO} STRATA_ENV STRATA_BACKEND=mmap)
+strata_dropin_test(git_brk git.sh ${STRATA_DROPIN_SO} STRATA_ENV STRATA_BACKEND=brk)
+strata_dropin_test(cxx_threads_purge0 cxx_threads.sh ${STRATA_DROPIN_SO}
+                   $<TARGET_FILE:dropin_cxx_threads> STRATA_ENV STRATA_PURGE_DELAY_MS=0)
+strata_dropin_test(static_mmap static.sh $<TARGET_FILE:strata-malloc_static> ${CMAKE_C_COMPILER}
+                   ${PROJECT_SOURCE_DIR}/include STRATA_ENV STRATA_BACKEND=mmap)

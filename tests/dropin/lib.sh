@@ -7,7 +7,9 @@
 # runs in a fresh working directory and prefixes every program it wants under
 # test with "$DROPIN"), then calls `dropin_main "$@"`.
 #
-# Arguments of every case: LIBSTRATA_MALLOC_SO [CASE ARGS...].
+# Arguments of every case: LIBSTRATA_MALLOC_SO [CASE ARGS...]. Extra
+# VAR=VALUE words for the strata run only (STRATA_BACKEND=mmap, ...) come
+# from $DROPIN_STRATA_ENV.
 # shellcheck shell=sh
 set -u
 
@@ -53,7 +55,7 @@ dropin_run()
     dir=$DROPIN_TMP/$mode
     mkdir -p "$dir/work"
     if [ "$mode" = strata ]; then
-        DROPIN="env LD_PRELOAD=$DROPIN_LIB STRATA_STATS=1"
+        DROPIN="env LD_PRELOAD=$DROPIN_LIB STRATA_STATS=1 ${DROPIN_STRATA_ENV:-}"
     else
         DROPIN="env"
     fi
@@ -79,6 +81,21 @@ $(head -n 20 "$err")"
     blocks=$(awk '/^strata: stats: +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$/ { n += $6 } END { print n + 0 }' "$err")
     [ "$blocks" -gt 0 ] || dropin_fail "strata's summaries show no small block allocated"
     echo "dropin: strata active: $got statistics summaries, $blocks small blocks allocated"
+    dropin_check_backend "$err" "$got"
+}
+
+# With STRATA_BACKEND=brk|mmap asked for, every summary must report it.
+dropin_check_backend()
+{
+    case " ${DROPIN_STRATA_ENV:-} " in
+    *" STRATA_BACKEND=brk "*) want=brk ;;
+    *" STRATA_BACKEND=mmap "*) want=mmap ;;
+    *) return 0 ;;
+    esac
+    n=$(grep -c "^strata: stats: purged .*; backend $want " "$1" || true)
+    [ "$n" = "$2" ] ||
+        dropin_fail "STRATA_BACKEND=$want asked for, but only $n of $2 summaries report backend $want"
+    echo "dropin: all $n summaries report backend $want"
 }
 
 dropin_compare()

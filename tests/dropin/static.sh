@@ -32,7 +32,7 @@ nm "$BIN/with_strata" | grep -qE ' [TtWw] malloc$' ||
 dropin_body()
 {
     if [ "$DROPIN_MODE" = strata ]; then
-        env STRATA_STATS=1 "$BIN/with_strata"
+        env STRATA_STATS=1 ${DROPIN_STRATA_ENV:-} "$BIN/with_strata"
     else
         "$BIN/with_glibc"
     fi
