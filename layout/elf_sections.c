@@ -43,10 +43,11 @@ static int check_table(const strata_elf_t *elf, strata_err_t *err)
     return 0;
 }
 
-static void read_one(const elf_image_t *img, uint64_t base, uint32_t index,
-                     strata_elf_section_t *s)
+/* Inlined once per class so that every field width is a constant. */
+static inline __attribute__((always_inline)) void
+read_fields(const elf_image_t *img, uint64_t base, uint32_t index, strata_elf_section_t *s,
+            const elf_field_t *f)
 {
-    const elf_field_t *f = shdr_fields[img->is64];
     s->name = "";
     s->index = index;
     s->type = (uint32_t)elf_field(img, base, &f[SH_TYPE]);
@@ -58,6 +59,14 @@ static void read_one(const elf_image_t *img, uint64_t base, uint32_t index,
     s->info = (uint32_t)elf_field(img, base, &f[SH_INFO]);
     s->addralign = elf_field(img, base, &f[SH_ADDRALIGN]);
     s->entsize = elf_field(img, base, &f[SH_ENTSIZE]);
+}
+
+static void read_one(const elf_image_t *img, uint64_t base, uint32_t index, strata_elf_section_t *s)
+{
+    if (img->is64)
+        read_fields(img, base, index, s, shdr_fields[1]);
+    else
+        read_fields(img, base, index, s, shdr_fields[0]);
 }
 
 /* Finds the name table; names stay "" when it is missing or broken. A
@@ -96,7 +105,9 @@ int elf_parse_sections(strata_elf_t *elf, strata_err_t *err)
     int rc = check_table(elf, err);
     if (rc)
         return rc;
-    elf->sections = calloc(h->shnum, sizeof *elf->sections);
+    /* malloc, not calloc: read_one sets every field; shnum is bounded by the
+     * file size (checked above), so the product cannot overflow. */
+    elf->sections = malloc((size_t)h->shnum * sizeof *elf->sections);
     if (!elf->sections)
         return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u section headers",
                         h->shnum);

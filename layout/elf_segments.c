@@ -39,10 +39,11 @@ static int check_table(const strata_elf_t *elf, strata_err_t *err)
     return 0;
 }
 
-static void read_one(const elf_image_t *img, uint64_t base, uint32_t index,
-                     strata_elf_segment_t *p)
+/* Inlined once per class so that every field width is a constant. */
+static inline __attribute__((always_inline)) void
+read_fields(const elf_image_t *img, uint64_t base, uint32_t index, strata_elf_segment_t *p,
+            const elf_field_t *f)
 {
-    const elf_field_t *f = phdr_fields[img->is64];
     p->index = index;
     p->type = (uint32_t)elf_field(img, base, &f[PH_TYPE]);
     p->flags = (uint32_t)elf_field(img, base, &f[PH_FLAGS]);
@@ -52,6 +53,14 @@ static void read_one(const elf_image_t *img, uint64_t base, uint32_t index,
     p->filesz = elf_field(img, base, &f[PH_FILESZ]);
     p->memsz = elf_field(img, base, &f[PH_MEMSZ]);
     p->align = elf_field(img, base, &f[PH_ALIGN]);
+}
+
+static void read_one(const elf_image_t *img, uint64_t base, uint32_t index, strata_elf_segment_t *p)
+{
+    if (img->is64)
+        read_fields(img, base, index, p, phdr_fields[1]);
+    else
+        read_fields(img, base, index, p, phdr_fields[0]);
 }
 
 /* The interpreter is a NUL-terminated string inside the file, or none. */
@@ -79,7 +88,8 @@ int elf_parse_segments(strata_elf_t *elf, strata_err_t *err)
     int rc = check_table(elf, err);
     if (rc)
         return rc;
-    elf->segments = calloc(h->phnum, sizeof *elf->segments);
+    /* every field is set by read_one; phnum is bounded by the file size */
+    elf->segments = malloc((size_t)h->phnum * sizeof *elf->segments);
     if (!elf->segments)
         return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u program headers",
                         h->phnum);

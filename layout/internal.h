@@ -19,18 +19,36 @@ static inline bool elf_in_range(uint64_t size, uint64_t off, uint64_t len)
 
 /* THE accessor: every field of a file is read through here. Reads width
  * (1, 2, 4 or 8) bytes at off in the image's byte order into *out; false
- * (and *out = 0) when the bytes are not all inside the image. */
+ * (and *out = 0) when the bytes are not all inside the image. Budget: a
+ * range check, one unaligned load and at most one byte swap. */
 static inline bool elf_get(const elf_image_t *img, uint64_t off, unsigned width, uint64_t *out)
 {
-    *out = 0;
-    if (!elf_in_range(img->size, off, width))
+    if (__builtin_expect(!elf_in_range(img->size, off, width), 0)) {
+        *out = 0;
         return false;
+    }
     const uint8_t *p = img->data + off;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < width; i++)
-        v |= (uint64_t)p[img->big_endian ? i : width - 1 - i] << (8 * (width - 1 - i));
-    *out = v;
-    return true;
+    bool swap = img->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (width) {
+    case 1:
+        *out = p[0];
+        return true;
+    case 2:
+        __builtin_memcpy(&v16, p, 2);
+        *out = swap ? __builtin_bswap16(v16) : v16;
+        return true;
+    case 4:
+        __builtin_memcpy(&v32, p, 4);
+        *out = swap ? __builtin_bswap32(v32) : v32;
+        return true;
+    default:
+        __builtin_memcpy(&v64, p, 8);
+        *out = swap ? __builtin_bswap64(v64) : v64;
+        return true;
+    }
 }
 
 /* A field of a record at base, by the class-specific layout table. */

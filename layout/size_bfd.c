@@ -280,6 +280,19 @@ static int check_link_order(bfd_emu_t *b)
     return 0;
 }
 
+/* Names BFD marks as debugging or otherwise special (only consulted when
+ * no other flag is set, which is rare: flags == 0 hides a section). */
+static bool special_name(const char *name)
+{
+    static const char *const prefixes[] = {".debug", ".zdebug", ".gnu.linkonce", ".line",
+                                           ".stab", ".gnu.debuglto_.debug_", ".note.gnu",
+                                           ".gnu.build.attributes"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+            return true;
+    return !strcmp(name, ".gdb_index");
+}
+
 /* BFD's own flags for a section it made from header i. */
 static unsigned section_flags(const strata_elf_section_t *s, const char *name)
 {
@@ -292,12 +305,8 @@ static unsigned section_flags(const strata_elf_section_t *s, const char *name)
         f |= STRATA_ELF_SZ_READONLY;
     if (s->flags & SHF_EXECINSTR)
         f |= STRATA_ELF_SZ_CODE;
-    if ((s->flags & (SHF_MERGE | SHF_STRINGS | SHF_TLS | SHF_EXCLUDE | SHF_GROUP)) ||
-        s->type == SHT_GROUP || !strncmp(name, ".debug", 6) || !strncmp(name, ".zdebug", 7) ||
-        !strncmp(name, ".gnu.linkonce", 13) || !strncmp(name, ".line", 5) ||
-        !strncmp(name, ".stab", 5) || !strcmp(name, ".gdb_index") ||
-        !strncmp(name, ".gnu.debuglto_.debug_", 21) || !strncmp(name, ".note.gnu", 9) ||
-        !strncmp(name, ".gnu.build.attributes", 21))
+    if (f == 0 && ((s->flags & (SHF_MERGE | SHF_STRINGS | SHF_TLS | SHF_EXCLUDE | SHF_GROUP)) ||
+                   s->type == SHT_GROUP || special_name(name)))
         f |= STRATA_ELF_SZ_OTHER;
     return f;
 }
@@ -330,9 +339,14 @@ static int visit_object(const strata_elf_t *elf,
         return rc;
     uint32_t n = elf->hdr.shnum;
     bfd_emu_t b = {.elf = elf, .err = err};
-    b.being = calloc(n, 1);
-    b.made = calloc(n, 1);
-    b.order = calloc(n, sizeof *b.order);
+    /* One block: order[n], then being[n] and made[n] (zeroed). */
+    uint32_t *block = malloc((size_t)n * (sizeof *b.order + 2));
+    if (block) {
+        b.order = block;
+        b.being = (uint8_t *)(block + n);
+        b.made = b.being + n;
+        memset(b.being, 0, 2 * (size_t)n);
+    }
     b.dynamic_or_exec = elf->hdr.type == ET_EXEC || elf->hdr.type == ET_DYN;
     b.dynamic = elf->hdr.type == ET_DYN;
     if (!b.being || !b.made || !b.order)
@@ -347,8 +361,6 @@ static int visit_object(const strata_elf_t *elf,
         v.flags = section_flags(s, v.name);
         rc = fn(&v, arg);
     }
-    free(b.being);
-    free(b.made);
     free(b.order);
     return rc;
 }
