@@ -132,6 +132,7 @@ int cow_view_fault(struct strata_cow *cow, struct cow_view *v, uintptr_t addr);
 struct cow_view *cow_view_find(struct strata_cow *cow, int uffd, uintptr_t addr);
 void cow_view_drop(struct strata_cow *cow, struct cow_view *v);
 void cow_view_attach(struct strata_cow *cow, struct cow_view *v);
+void cow_view_fill_shares(struct strata_cow_snap *snap);
 
 /* snapshot.c */
 void cow_snap_drop(struct strata_cow_snap *snap);

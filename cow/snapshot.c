@@ -167,6 +167,7 @@ static void live_remove(struct strata_cow *cow, uint64_t gen)
 void cow_snap_drop(struct strata_cow_snap *snap)
 {
     struct strata_cow *cow = snap->cow;
+    cow_view_fill_shares(snap);
     pthread_mutex_lock(&cow->lock);
     for (struct cow_view *v = cow->views, *next; v; v = next) {
         next = v->next;

@@ -25,6 +25,8 @@
 
 #include "internal.h"
 
+#define COW_FILL_PAGES 64u /* pages copied into a share per lock hold */
+
 struct cow_view *cow_view_find(struct strata_cow *cow, int uffd, uintptr_t addr)
 {
     for (struct cow_view *v = cow->views; v; v = v->next)
@@ -57,14 +59,42 @@ void cow_view_attach(struct strata_cow *cow, struct cow_view *v)
     cow_handler_kick(cow);
 }
 
-/* Writes the pages the receiver has not read into the memfd. */
+/* Writes the pages of [first, end) the receiver has not read into the
+ * memfd (lock held); they count as moved from then on. */
+static void share_fill(struct strata_cow *cow, struct cow_view *v, size_t first, size_t end)
+{
+    for (size_t p = first; p < end; p++) {
+        if (cow_bit(v->moved, p))
+            continue;
+        memcpy(v->fill + (p << cow->page_shift), cow_page_source(cow, v->snap->gen, p),
+               cow->page_size);
+        cow_bit_set(v->moved, p);
+    }
+}
+
 static void share_complete(struct strata_cow *cow, struct cow_view *v)
 {
-    for (size_t p = 0; p < cow->npages; p++)
-        if (!cow_bit(v->moved, p))
-            memcpy(v->fill + (p << cow->page_shift), cow_page_source(cow, v->snap->gen, p),
-                   cow->page_size);
+    share_fill(cow, v, 0, cow->npages);
     cow_os_unmap(v->fill, v->len);
+}
+
+/* Before a release: completes the snapshot's shares COW_FILL_PAGES at a
+ * time, so writers wait for one step at most, not for the whole copy. */
+void cow_view_fill_shares(struct strata_cow_snap *snap)
+{
+    struct strata_cow *cow = snap->cow;
+    bool any = true;
+    for (size_t p = 0; p < cow->npages && any; p += COW_FILL_PAGES) {
+        size_t end = cow->npages - p < COW_FILL_PAGES ? cow->npages : p + COW_FILL_PAGES;
+        pthread_mutex_lock(&cow->lock);
+        any = false;
+        for (struct cow_view *v = cow->views; v; v = v->next)
+            if (v->snap == snap && v->fill) {
+                share_fill(cow, v, p, end);
+                any = true;
+            }
+        cow_unlock_and_yield(cow);
+    }
 }
 
 /* Unlinks and frees v (lock held); its fds are closed by the handler. */
