@@ -24,7 +24,7 @@
 #define LARGE_HEADER 64
 #define CACHE_MAX_BYTES ((size_t)256 << 20)
 #define CACHE_MAX_BLOCKS 16
-#define CACHE_TRIM_TAIL ((size_t)1 << 20) /* purge a reused block's unused tail above this */
+#define CACHE_TRIM_TAIL ((size_t)64 << 20) /* purge a reused block's unused tail above this */
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -77,26 +77,32 @@ static void set_size(alloc_large_t *l, size_t size)
 
 /* ---- the cache ----------------------------------------------------------- */
 
-/* The smallest cached block that fits need bytes at this offset and
- * alignment without wasting more than need + 4 MiB; taken out of the cache. */
-static alloc_large_t *cache_take(size_t need, size_t offset, size_t align)
+/* A cached block for need bytes at this offset and alignment, taken out
+ * of the cache: the smallest that fits, else (*grow set) the biggest one,
+ * whose resident pages are worth more than a fresh mapping's faults. */
+static alloc_large_t *cache_take(size_t need, size_t offset, size_t align, bool *grow)
 {
+    *grow = false;
     if (alloc_global.large_cache == NULL)
         return NULL;
     pthread_mutex_lock(&alloc_global.large_lock);
-    alloc_large_t **best = NULL;
+    alloc_large_t **fit = NULL, **big = NULL;
     for (alloc_large_t **pp = &alloc_global.large_cache; *pp; pp = &(*pp)->next) {
         alloc_large_t *l = *pp;
-        if (l->offset == offset && ((uintptr_t)l + offset) % align == 0 && l->mapped >= need &&
-            l->mapped <= 2 * need + ALLOC_SEGMENT_SIZE &&
-            (best == NULL || l->mapped < (*best)->mapped))
-            best = pp;
+        if (l->offset != offset || ((uintptr_t)l + offset) % align != 0)
+            continue;
+        if (l->mapped >= need && (fit == NULL || l->mapped < (*fit)->mapped))
+            fit = pp;
+        if (l->mapped < need && (big == NULL || l->mapped > (*big)->mapped))
+            big = pp;
     }
-    alloc_large_t *l = best ? *best : NULL;
+    alloc_large_t **pick = fit ? fit : big;
+    alloc_large_t *l = pick ? *pick : NULL;
     if (l != NULL) {
-        *best = l->next;
+        *pick = l->next;
         alloc_global.large_cache_bytes -= l->mapped;
         l->cached = 0;
+        *grow = fit == NULL;
     }
     pthread_mutex_unlock(&alloc_global.large_lock);
     return l;
@@ -179,9 +185,19 @@ void *alloc_large_malloc(size_t size, size_t align, bool zero)
     }
     size_t need = round_up(offset + size, alloc_global.os_page);
     atomic_fetch_add_explicit(&alloc_global.large_mallocs, 1, memory_order_relaxed);
-    alloc_large_t *l = cache_take(need, offset, align ? align : 1);
-    if (l != NULL)
+    bool grow;
+    alloc_large_t *l = cache_take(need, offset, align ? align : 1, &grow);
+    if (l != NULL && !grow)
         return reuse(l, need, zero);
+    if (l != NULL) {
+        uint8_t *user = reuse(l, l->mapped, false);
+        void *p = alloc_large_realloc(l, user, size);
+        if (p != NULL && zero)
+            memset(p, 0, size);
+        if (p != NULL)
+            return p;
+        alloc_large_free(l, user);
+    }
     alloc_segment_purge(false);
     size_t mapped = round_up(need, ALLOC_SEGMENT_SIZE);
     l = (alloc_large_t *)reserve(mapped, offset, align);
