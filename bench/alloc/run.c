@@ -39,10 +39,10 @@ struct workload {
 };
 
 struct sample {
-    double wall_s;  /* fork to reap */
-    double maxrss;  /* KiB, largest process of the run's tree */
-    double minflt;  /* minor page faults of the whole tree */
-    int failed;     /* nonzero: exit status != 0 or killed */
+    double wall_s; /* fork to reap */
+    double maxrss; /* KiB, largest process of the run's tree */
+    double minflt; /* minor page faults of the whole tree */
+    int failed;    /* nonzero: exit status != 0 or killed */
 };
 
 struct bench {
@@ -50,9 +50,9 @@ struct bench {
     int nimpls;
     struct workload work[MAX_WORKLOADS];
     int nwork;
-    int rounds;          /* 1..MAX_ROUNDS */
-    int baseline;        /* index into impls for the ratio columns */
-    unsigned timeout_s;  /* a run is killed (SIGALRM) after this */
+    int rounds;         /* 1..MAX_ROUNDS */
+    int baseline;       /* index into impls for the ratio columns */
+    unsigned timeout_s; /* a run is killed (SIGALRM) after this */
     struct sample s[MAX_WORKLOADS][MAX_IMPLS][MAX_ROUNDS];
 };
 
@@ -137,8 +137,7 @@ static struct stat3 summarize(const struct bench *b, int wi, int ai, size_t fiel
     qsort(v, (size_t)b->rounds, sizeof v[0], cmp_double);
     r.min = v[0];
     r.max = v[b->rounds - 1];
-    r.median = b->rounds % 2 ? v[b->rounds / 2]
-                             : (v[b->rounds / 2 - 1] + v[b->rounds / 2]) / 2;
+    r.median = b->rounds % 2 ? v[b->rounds / 2] : (v[b->rounds / 2 - 1] + v[b->rounds / 2]) / 2;
     return r;
 }
 
@@ -146,8 +145,8 @@ static void csv_line(FILE *csv, const char *work, const char *impl, const char *
                      const char *unit, struct stat3 st)
 {
     if (csv && !st.failed)
-        fprintf(csv, "alloc,%s,%s,%s,%s,%.6g,%.6g,%.6g\n", work, impl, metric, unit,
-                st.median, st.min, st.max);
+        fprintf(csv, "alloc,%s,%s,%s,%s,%.6g,%.6g,%.6g\n", work, impl, metric, unit, st.median,
+                st.min, st.max);
 }
 
 static void print_ratio(double v, double base)
@@ -260,11 +259,19 @@ static int add_impl(struct bench *b, char *arg)
     return 0;
 }
 
-static int usage(void)
+/* Usage on stdout with status 0 for -h, on stderr with status 2 otherwise. */
+static int usage(int ok)
 {
-    fprintf(stderr, "usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-t TIMEOUT_S]"
-                    " -a NAME=LIB ... -w NAME=COMMAND ...\n");
-    return 2;
+    fprintf(ok ? stdout : stderr,
+            "usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-t TIMEOUT_S]"
+            " -a NAME=LIB ... -w NAME=COMMAND ...\n"
+            "  -a NAME=LIB      an allocator to LD_PRELOAD (LIB empty: the system's)\n"
+            "  -w NAME=COMMAND  a workload; VAR=VALUE words first, \"<FILE\" for stdin\n"
+            "  -r ROUNDS        interleaved rounds (default 5)\n"
+            "  -b BASELINE      allocator the ratios refer to (default jemalloc)\n"
+            "  -t TIMEOUT_S     kill a run after this many seconds (default 600)\n"
+            "STRATA_BENCH_CSV=FILE appends alloc,workload,impl,metric,unit,median,min,max\n");
+    return ok ? 0 : 2;
 }
 
 static int find_impl(const struct bench *b, const char *name)
@@ -282,18 +289,32 @@ int main(int argc, char **argv)
     for (int opt; (opt = getopt(argc, argv, "r:b:t:a:w:h")) != -1;) {
         int bad = 0;
         switch (opt) {
-        case 'r': b.rounds = atoi(optarg); bad = b.rounds < 1 || b.rounds > MAX_ROUNDS; break;
-        case 'b': baseline = optarg; break;
-        case 't': b.timeout_s = (unsigned)atoi(optarg); break;
-        case 'a': bad = add_impl(&b, optarg); break;
-        case 'w': bad = add_workload(&b, optarg); break;
-        default: return usage();
+        case 'r':
+            b.rounds = atoi(optarg);
+            bad = b.rounds < 1 || b.rounds > MAX_ROUNDS;
+            break;
+        case 'b':
+            baseline = optarg;
+            break;
+        case 't':
+            b.timeout_s = (unsigned)atoi(optarg);
+            break;
+        case 'a':
+            bad = add_impl(&b, optarg);
+            break;
+        case 'w':
+            bad = add_workload(&b, optarg);
+            break;
+        case 'h':
+            return usage(1);
+        default:
+            return usage(0);
         }
         if (bad)
-            return usage();
+            return usage(0);
     }
     if (!b.nimpls || !b.nwork || optind != argc)
-        return usage();
+        return usage(0);
     b.baseline = find_impl(&b, baseline);
     if (b.baseline < 0)
         b.baseline = 0;

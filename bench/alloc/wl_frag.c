@@ -11,8 +11,8 @@
 /* Size range of phase ph: cycles through small, medium and mixed ranges. */
 static void phase_range(unsigned long ph, size_t *lo, size_t *hi)
 {
-    static const size_t ranges[][2] = {{16, 128}, {200, 700}, {64, 256},
-                                       {700, 1500}, {24, 48}, {300, 1200}};
+    static const size_t ranges[][2] = {{16, 128},   {200, 700}, {64, 256},
+                                       {700, 1500}, {24, 48},   {300, 1200}};
     *lo = ranges[ph % 6][0];
     *hi = ranges[ph % 6][1];
 }

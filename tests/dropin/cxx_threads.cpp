@@ -23,7 +23,8 @@
 
 #include "strata_owns.h"
 
-namespace {
+namespace
+{
 
 constexpr int kProducers = 4;
 constexpr int kConsumers = 2;
@@ -48,7 +49,8 @@ std::string make_text(Lcg &rng)
 }
 
 // A bounded queue of owned strings; the consumer deletes what the producer newed.
-class Queue {
+class Queue
+{
   public:
     void push(std::unique_ptr<std::string> s)
     {
@@ -132,8 +134,9 @@ int check_new_is_strata()
     std::string s(100, 'y');
     if (strata_owns(small.get()) && strata_owns(big->data()) && strata_owns(s.data()))
         return 0;
-    std::fprintf(stderr, "cxx_threads: strata is loaded but operator new memory is not in its heap"
-                         " (small %d, 5 MiB %d, string %d)\n",
+    std::fprintf(stderr,
+                 "cxx_threads: strata is loaded but operator new memory is not in its heap"
+                 " (small %d, 5 MiB %d, string %d)\n",
                  strata_owns(small.get()), strata_owns(big->data()), strata_owns(s.data()));
     return 1;
 }

@@ -12,9 +12,9 @@
 #include <string.h>
 
 struct entry {
-    char *word;          /* owned, NUL-terminated */
-    unsigned count;      /* occurrences, >= 1 */
-    struct entry *next;  /* chain in the same bucket */
+    char *word;         /* owned, NUL-terminated */
+    unsigned count;     /* occurrences, >= 1 */
+    struct entry *next; /* chain in the same bucket */
 };
 
 struct table {
@@ -134,8 +134,7 @@ static char *generate_text(unsigned seed, size_t words)
             continue;
         }
         for (unsigned p = 0; p < 1 + (seed >> 16) % 3; p++)
-            len += (size_t)snprintf(text + len, cap - len, "%s",
-                                    parts[(seed >> (4 * p + 3)) % 9]);
+            len += (size_t)snprintf(text + len, cap - len, "%s", parts[(seed >> (4 * p + 3)) % 9]);
         text[len++] = ' ';
     }
     text[len] = '\0';
