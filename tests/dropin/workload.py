@@ -124,10 +124,43 @@ def threads():
     del batches
 
 
+def forks():
+    """fork() while another thread allocates: the child must find a working
+    heap (no lock left held by the thread that did not survive the fork)."""
+    import os
+    import threading
+
+    stop = threading.Event()
+
+    def churn_forever():
+        r = random.Random(7)
+        keep = []
+        while not stop.is_set():
+            keep.append({str(r.random()): "z" * r.randint(1, 2000)})
+            if len(keep) > 500:
+                del keep[: r.randint(1, 500)]
+
+    t = threading.Thread(target=churn_forever)
+    t.start()
+    ok = 0
+    for i in range(20):
+        pid = os.fork()
+        if pid == 0:
+            data = [str(j) * (j % 50) for j in range(20000)]
+            good = json.loads(json.dumps(data)) == data
+            os._exit(0 if good else 1)
+        _, status = os.waitpid(pid, 0)
+        ok += os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    stop.set()
+    t.join()
+    report("fork children ok", ok)
+
+
 counts = text_statistics()
 people = records(counts)
 sorting(people)
 churn()
 bignum()
 threads()
+forks()
 print("digest:", digest.hexdigest())
