@@ -215,6 +215,8 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
     size_t mask = cow->page_size - 1;
     if ((off | len) & mask || off > cow->size || len > cow->size - off)
         return -EINVAL;
+    /* not while a persist writes pages straight from the buffer */
+    pthread_mutex_lock(&cow->persist_lock);
     pthread_mutex_lock(&cow->lock);
     for (size_t p = off >> cow->page_shift; p < (off + len) >> cow->page_shift && !err; p++) {
         if (cow_bit(cow->dirty, p))
@@ -228,5 +230,6 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
     if (!err && len)
         err = cow_os_advise(cow->data + off, len, MADV_DONTNEED);
     pthread_mutex_unlock(&cow->lock);
+    pthread_mutex_unlock(&cow->persist_lock);
     return err;
 }
