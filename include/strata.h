@@ -369,6 +369,9 @@ typedef struct strata_elf_sizes {
  * data = has contents; else bss. 0 or -ENOEXEC (as above). */
 STRATA_API int strata_elf_sizes(const strata_elf_t *elf, enum strata_elf_size_rule rule,
                                 strata_elf_sizes_t *out, strata_err_t *err);
+/* Total size of the common symbols of a relocatable file (size --common);
+ * 0 for executables, shared objects and cores. Always returns 0. */
+STRATA_API int strata_elf_common_size(const strata_elf_t *elf, uint64_t *out);
 /* What binutils would warn about (it still prints the sizes): a bit set of */
 #define STRATA_ELF_SZW_CORRUPT_SHSTRNDX 0x1u  /* e_shstrndx unusable: no sections */
 #define STRATA_ELF_SZW_SECTION_PAST_EOF 0x2u  /* a section's bytes pass the end */

@@ -184,6 +184,13 @@ static void check_core_command(const strata_elf_t *elf, const char *want)
     ck_assert_int_eq(strncmp(cmd, want, n - (n && want[n - 1] == ' ')), 0);
 }
 
+static uint64_t common_of(const strata_elf_t *elf)
+{
+    uint64_t v = 1;
+    ck_assert_int_eq(strata_elf_common_size(elf, &v), 0);
+    return v;
+}
+
 static void check_fact(const strata_elf_t *elf, const char *key, const char *val)
 {
     const strata_elf_header_t *h = strata_elf_header(elf);
@@ -222,6 +229,8 @@ static void check_fact(const strata_elf_t *elf, const char *key, const char *val
     else if (!strcmp(key, "notes"))
         ck_assert_int_eq(strata_elf_notes(elf, count_note, &(struct note_count){0}, NULL),
                          errno_of(val));
+    else if (!strcmp(key, "common"))
+        ck_assert_uint_eq(common_of(elf), v);
     else if (!strcmp(key, "core"))
         ck_assert_uint_eq(strata_elf_type(elf), ET_CORE);
     else if (!strcmp(key, "command"))

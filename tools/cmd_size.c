@@ -26,6 +26,7 @@ struct size_run {
     enum size_format format;
     enum size_radix radix;
     bool totals;        /* -t: a (TOTALS) line (Berkeley and GNU) */
+    bool common;        /* --common: common symbols count as bss / a *COM* line */
     bool bad_target;    /* --target named something we cannot read */
     int files_seen;     /* header printed once, before the first file */
     uint64_t total_text, total_data, total_bss;
@@ -97,6 +98,10 @@ static int print_berkeley_or_gnu(struct size_run *r, const strata_elf_t *elf, co
                               &s, err);
     if (rc)
         return rc;
+    uint64_t common = 0;
+    if (r->common)
+        strata_elf_common_size(elf, &common);
+    s.bss += common;
     if (r->files_seen++ == 0) {
         if (r->format == FMT_BERKELEY)
             puts(r->radix == RADIX_OCT ? "   text\t   data\t    bss\t    oct\t    hex\tfilename"
@@ -155,6 +160,13 @@ static int print_sysv(struct size_run *r, const strata_elf_t *elf, const char *n
     int rc = strata_elf_size_sections(elf, sysv_measure, &c, err);
     if (rc)
         return rc;
+    uint64_t common = 0;
+    if (r->common) {
+        strata_elf_common_size(elf, &common);
+        if (c.namelen < 5)
+            c.namelen = 5; /* "*COM*" */
+        c.total += common;
+    }
     c.vmalen = number_len(r, c.maxvma);
     if (c.vmalen < 4)
         c.vmalen = 4;
@@ -166,6 +178,10 @@ static int print_sysv(struct size_run *r, const strata_elf_t *elf, const char *n
         printf(" (ex %s)", archive);
     printf(":\n%-*s   %*s   %*s\n", c.namelen, "section", c.sizelen, "size", c.vmalen, "addr");
     strata_elf_size_sections(elf, sysv_print, &c, NULL);
+    if (r->common)
+        sysv_print(&(strata_elf_size_section_t){.name = "*COM*", .size = common,
+                                                .flags = STRATA_ELF_SZ_ALLOC},
+                   &c);
     printf("%-*s   ", c.namelen, "Total");
     rprint(r, c.sizelen, c.total);
     printf("\n\n");
@@ -334,7 +350,7 @@ static void usage(FILE *to, int status)
                 "  -o|-d|-x  --radix={8|10|16}         Display numbers in octal, decimal or hex\n"
                 "  -t        --totals                  Display the total sizes (Berkeley only)\n"
                 "  -f                                  Ignored.\n"
-                "            --common                  Accepted; strata has no *COM* total\n"
+                "            --common                  Display total size for *COM* syms\n"
                 "            --target=<bfdname>        Set the binary file format (ELF only)\n"
                 "  -h|-H|-?  --help                    Display this information\n"
                 "  -v|-V     --version                 Display the program's version\n"
@@ -401,7 +417,8 @@ static void parse_options(struct size_run *r, int argc, char **argv)
         case OPT_FORMAT: parse_format(r, optarg); break;
         case OPT_RADIX: parse_radix(r, optarg); break;
         case OPT_TARGET: r->bad_target = !elf_target(optarg); break;
-        case OPT_COMMON: case 'f': break;
+        case OPT_COMMON: r->common = true; break;
+        case 'f': break;
         case 'A': r->format = FMT_SYSV; break;
         case 'B': r->format = FMT_BERKELEY; break;
         case 'G': r->format = FMT_GNU; break;

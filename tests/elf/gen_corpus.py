@@ -7,6 +7,7 @@ unusual files) and OUTDIR/MANIFEST, one line per file:
                                               the listed facts hold
 
 Keys: sections, segments, text, data, bss (Berkeley, as size computes),
+common (size --common's total of common symbols),
 size=ENOEXEC (binutils would not recognise it), name<N>=section N's name,
 interp, buildid, phnum, shnum, shstrndx, data<N>=EINVAL (section N's bytes
 lie outside the file), core=1. Every file is also run through
@@ -257,6 +258,18 @@ def objects():
           struct.pack("<IIQQ", 1, 0, 4096, 1) + b"x" * 40, align=8)
     f.sec(".comment", SHT["PROGBITS"], 0x30, 0, b"GCC: (strata) 1\0", entsize=1)
     yield "rel_object", f.build(), "ok|sections=10|text=16|data=8|bss=64"
+
+    # Common symbols (size --common): two objects and a section symbol that
+    # does not count.
+    f = Elf(etype=ET_REL)
+    f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0, b"\xc3" * 8, align=16)
+    strtab = f.sec(".strtab", SHT["STRTAB"], 0, 0, b"\0c1\0c2\0")
+    sym = lambda name, info, shndx, value, size: struct.pack("<IBBHQQ", name, info, 0, shndx,
+                                                             value, size)
+    syms = sym(0, 0, 0, 0, 0) + sym(1, 0x11, 0xfff2, 32, 400) + sym(4, 0x11, 0xfff2, 4, 4) + \
+        sym(0, 3, 0xfff2, 0, 99)
+    f.sec(".symtab", SHT["SYMTAB"], 0, 0, syms, link=strtab, info=1, align=8, entsize=24)
+    yield "common_object", f.build(), "ok|common=404|text=8|bss=0"
 
     # .dynstr before .dynsym: BFD makes .dynsym first (it links to .dynstr).
     f = Elf(etype=ET_DYN)
