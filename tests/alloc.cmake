@@ -19,12 +19,12 @@ add_library(strata_alloc_testlib STATIC $<TARGET_OBJECTS:strata_alloc_core>
 target_link_libraries(strata_alloc_testlib PUBLIC Threads::Threads)
 
 strata_check_test(check_alloc_unit SOURCES check_alloc_unit.c
-                  LIBS strata_alloc_testlib LABELS alloc TIMEOUT 300)
+                  LIBS strata_alloc_testlib LABELS "alloc;sanitize" TIMEOUT 300)
 target_include_directories(check_alloc_unit PRIVATE ${PROJECT_SOURCE_DIR}/alloc)
 
 # Misuse: double/invalid/interior frees abort with one clear line.
 strata_check_test(check_alloc_misuse_api SOURCES check_alloc_misuse.c
-                  LIBS strata_alloc_testlib ${CMAKE_DL_LIBS} LABELS alloc)
+                  LIBS strata_alloc_testlib ${CMAKE_DL_LIBS} LABELS "alloc;sanitize")
 target_compile_definitions(check_alloc_misuse_api PRIVATE MISUSE_PREFIXED=1)
 strata_check_test(check_alloc_misuse_preload SOURCES check_alloc_misuse.c
                   LIBS ${CMAKE_DL_LIBS} LABELS alloc ENV "${STRATA_ALLOC_PRELOAD}")
