@@ -132,6 +132,11 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
     size_t ps = (size_t)cow_os_page_size();
     if (size > SIZE_MAX - (ps - 1))
         return -EOVERFLOW;
+    /* More than RAM + swap could never be backed (one copy per page is
+     * needed on top for every snapshot): refuse it as the kernel's
+     * overcommit heuristic refuses such a mapping. */
+    if (size > cow_os_memory_bytes())
+        return -ENOMEM;
     struct strata_cow *cow = calloc(1, sizeof *cow);
     if (!cow)
         return -ENOMEM;

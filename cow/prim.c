@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -426,4 +427,14 @@ void cow_os_block_signals(sigset_t *old)
 void cow_os_restore_signals(const sigset_t *old)
 {
     pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* RAM + swap in bytes (sysinfo), or SIZE_MAX when unknown. */
+size_t cow_os_memory_bytes(void)
+{
+    struct sysinfo si;
+    if (sysinfo(&si) < 0)
+        return SIZE_MAX;
+    unsigned long long total = ((unsigned long long)si.totalram + si.totalswap) * si.mem_unit;
+    return total > SIZE_MAX ? SIZE_MAX : (size_t)total;
 }

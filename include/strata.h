@@ -381,6 +381,23 @@ STRATA_API unsigned strata_elf_size_warnings(const strata_elf_t *elf);
  * NT_PRPSINFO; *cmd NULL when unknown); 0 when the file is not a core. */
 STRATA_API int strata_elf_core_command(const strata_elf_t *elf, const char **cmd);
 
+/* ---- whole files -------------------------------------------------------
+ * A file mapped read-only (read into memory when it cannot be mapped), for
+ * callers that look at many files and pick the reader by content (ELF or
+ * archive) with strata_elf_open_mem / strata_ar_open_mem. */
+typedef struct strata_elf_file {
+    const void *data; /* the bytes; NULL when size is 0 */
+    uint64_t size;    /* bytes at data */
+    void *map_;       /* private: mapping to unmap */
+    size_t map_len_;  /* private */
+    void *copy_;      /* private: buffer to free */
+} strata_elf_file_t;
+/* Maps path. known_size >= 0 is the size the caller already got from
+ * stat(2) for this regular file (saves an fstat); -1 to find out. 0 or the
+ * -errno of open/fstat/read. */
+STRATA_API int strata_elf_file_map(const char *path, int64_t known_size, strata_elf_file_t *out);
+STRATA_API void strata_elf_file_unmap(strata_elf_file_t *f);
+
 /* ---- ar archives ------------------------------------------------------ */
 typedef struct strata_ar strata_ar_t; /* an opened ar archive (opaque) */
 typedef struct strata_ar_member {
@@ -658,9 +675,9 @@ typedef struct strata_cow_probe {
 STRATA_API int strata_cow_probe(strata_cow_probe_t *out) STRATA_NONNULL(1);
 
 /* Creates a buffer of size bytes (rounded up to whole pages), zero-filled.
- * 0, -EINVAL (size 0, unknown flag), -EOVERFLOW (size cannot be rounded
- * to pages), -ENOMEM, or the probe's code (-EPERM, -ENOSYS, -EOPNOTSUPP:
- * call strata_cow_probe for the reason). */
+ * 0, -EINVAL (size 0, unknown flag, out NULL), -EOVERFLOW (size cannot be
+ * rounded to pages), -ENOMEM (more than RAM + swap, or no memory), or the
+ * probe's code (-EPERM, -ENOSYS, -EOPNOTSUPP: strata_cow_probe says why). */
 STRATA_API STRATA_NODISCARD int strata_cow_create(size_t size, unsigned flags,
                                                   strata_cow_t **out);
 /* The live buffer: page-aligned, writable, strata_cow_size bytes. */

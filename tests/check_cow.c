@@ -618,6 +618,7 @@ START_TEST(bad_sizes_and_flags)
     ck_assert_int_eq(strata_cow_create(SIZE_MAX, 0, &cow), -EOVERFLOW);
     ck_assert_int_eq(strata_cow_create(SIZE_MAX - ps * 2, 0, &cow), -ENOMEM);
     ck_assert_int_eq(strata_cow_create((size_t)1 << 62, 0, &cow), -ENOMEM);
+    ck_assert_int_eq(strata_cow_create((size_t)1 << 50, 0, &cow), -ENOMEM); /* > RAM + swap */
     ck_assert_int_eq(strata_cow_create(ps, 1u << 30, &cow), -EINVAL);
     ck_assert_int_eq(strata_cow_create(ps, 0, NULL), -EINVAL);
     ck_assert_ptr_null(strata_cow_data(NULL));
