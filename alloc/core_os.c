@@ -99,14 +99,23 @@ int alloc_os_purge(void *p, size_t len)
     return rc;
 }
 
+/* glibc's sbrk() caches the break in __curbrk and trusts the cache: a
+ * program calling sbrk(n) after strata moved the break would compute from
+ * a stale value and could lower the break onto our heap. Keeping the cache
+ * in step makes the two users of brk share it as the kernel sees it. */
+extern void *__curbrk __attribute__((weak));
+
 /* The raw brk syscall: asks for the break at `want` (0 = just ask) and
  * returns the break the kernel settled on (the old one if it refused). */
 uintptr_t alloc_os_brk(uintptr_t want)
 {
     int saved = errno;
     uintptr_t cur = (uintptr_t)syscall(SYS_brk, want);
-    if (want != 0)
+    if (want != 0) {
         atomic_fetch_add_explicit(&alloc_global.brk_calls, 1, memory_order_relaxed);
+        if (&__curbrk != NULL)
+            __curbrk = (void *)cur;
+    }
     errno = saved;
     return cur;
 }
