@@ -18,7 +18,8 @@
 #include "internal.h"
 
 #define COW_KNOWN_FLAGS                                                                            \
-    (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY | STRATA_COW_BACKGROUND)
+    (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY | STRATA_COW_BACKGROUND |             \
+     STRATA_COW_FALLBACK_COPY)
 
 void cow_die(const char *what, const void *handle)
 {
@@ -68,10 +69,12 @@ static int map_buffer(struct strata_cow *cow)
     cow_os_advise(cow->data, cow->size, MADV_NOHUGEPAGE);
     cow_os_advise(cow->data, cow->size, MADV_DONTFORK);
     /* Without WP_UNPOPULATED, write-protect skips never-touched pages. */
-    if (!(cow->features & UFFD_FEATURE_WP_UNPOPULATED) &&
+    if (cow->uffd >= 0 && !(cow->features & UFFD_FEATURE_WP_UNPOPULATED) &&
         cow_os_advise(cow->data, cow->size, MADV_POPULATE_WRITE))
         for (size_t p = 0; p < cow->npages; p++)
             ((volatile unsigned char *)cow->data)[p << cow->page_shift] = 0;
+    if (cow->uffd < 0) /* STRATA_COW_FALLBACK_COPY: nothing to register */
+        return 0;
     uint64_t ioctls = 0;
     err = cow_uffd_register(cow->uffd, cow->data, cow->size, UFFDIO_REGISTER_MODE_WP, &ioctls);
     if (!err && !(ioctls & (1ull << _UFFDIO_WRITEPROTECT)))
@@ -84,7 +87,7 @@ static int setup(struct strata_cow *cow, unsigned flags)
     strata_cow_probe_t probe;
     cow->uffd = cow_probe_open(flags, UFFD_FEATURE_PAGEFAULT_FLAG_WP, UFFD_FEATURE_WP_UNPOPULATED,
                                &probe, &cow->features);
-    if (cow->uffd < 0)
+    if (cow->uffd < 0 && !(flags & STRATA_COW_FALLBACK_COPY))
         return cow->uffd;
     int err = alloc_tables(cow);
     if (!err)
@@ -93,6 +96,8 @@ static int setup(struct strata_cow *cow, unsigned flags)
         err = cow->wake_fd;
     if (!err && (cow->stop_fd = cow_os_eventfd()) < 0)
         err = cow->stop_fd;
+    if (cow->uffd < 0) /* copy mode: no faults to handle */
+        return err;
     if (!err)
         err = cow_handler_start(cow);
     if (!err && (flags & STRATA_COW_BACKGROUND))
@@ -200,6 +205,7 @@ int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out)
     *out = cow->stats;
     out->size = cow->size;
     out->page_size = cow->page_size;
+    out->copy_mode = cow->uffd < 0;
     out->snapshots_live = cow->nlive;
     out->store_pages = cow->store.pages;
     out->store_bytes = (uint64_t)cow->store.nchunks * COW_CHUNK_PAGES * cow->page_size;

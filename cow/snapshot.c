@@ -57,6 +57,21 @@ static int arm(struct strata_cow *cow, size_t *ranges)
     return 0;
 }
 
+/* STRATA_COW_FALLBACK_COPY: without userfaultfd, a snapshot is a copy of
+ * every page, made while the caller keeps writers paused (nothing traps
+ * their writes). Each page gets a version serving the new snapshot, so
+ * reads, persist and release work as with userfaultfd. 0 or -ENOMEM. */
+static int copy_all(struct strata_cow *cow)
+{
+    for (size_t p = 0; p < cow->npages; p++) {
+        int err = cow_page_save(cow, p);
+        if (err)
+            return err;
+        cow->written[p] = cow->gen;
+    }
+    return 0;
+}
+
 static int live_reserve(struct strata_cow *cow)
 {
     if (cow->nlive < cow->live_cap)
@@ -82,7 +97,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     uint64_t t0 = cow_os_now_ns();
     size_t ranges = 0, dirty = cow->ndirty;
     err = live_reserve(cow);
-    if (!err)
+    if (!err && cow->uffd >= 0)
         err = arm(cow, &ranges);
     if (err) {
         pthread_mutex_unlock(&cow->lock);
@@ -93,6 +108,13 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     snap->cow = cow;
     snap->gen = ++cow->gen;
     cow->live[cow->nlive++] = snap->gen;
+    if (cow->uffd < 0 && (err = copy_all(cow))) {
+        cow->nlive--; /* its copies so far serve no one now */
+        cow_pages_prune(cow);
+        pthread_mutex_unlock(&cow->lock);
+        free(snap);
+        return err;
+    }
     snap->next = cow->snaps;
     if (cow->snaps)
         cow->snaps->prev = snap;

@@ -171,6 +171,8 @@ int strata_cow_snap_map(strata_cow_snap_t *snap, const void **addr)
     if (err || !addr)
         return err ? err : -EINVAL;
     struct strata_cow *cow = snap->cow;
+    if (cow->uffd < 0)
+        return -EOPNOTSUPP; /* copy mode: no userfaultfd to fill it */
     pthread_mutex_lock(&cow->lock);
     if (!snap->map)
         err = map_locked(snap);
@@ -207,6 +209,8 @@ int strata_cow_snap_share(strata_cow_snap_t *snap, int *fd)
     int err = cow_snap_check(snap);
     if (err || !fd)
         return err ? err : -EINVAL;
+    if (snap->cow->uffd < 0)
+        return -EOPNOTSUPP;
     struct cow_view *v = view_new(snap);
     if (!v)
         return -ENOMEM;

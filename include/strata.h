@@ -652,6 +652,15 @@ enum strata_cow_flags {
      * price of copying every such page, written or not (a full copy per
      * snapshot, made in the background). Off by default. */
     STRATA_COW_BACKGROUND = 1u << 2,
+    /* When no usable userfaultfd exists, create the buffer anyway in copy
+     * mode: each snapshot copies the whole buffer (stop-the-world: nothing
+     * traps writes, so the caller must keep writers paused during
+     * strata_cow_snapshot, which costs a memcpy of the buffer and a full
+     * copy of memory per snapshot). strata_cow_snap_map and _share return
+     * -EOPNOTSUPP; reads, persist and release work. strata_cow_stats'
+     * copy_mode says which mode a buffer is in. Never mprotect + SIGSEGV:
+     * one VMA per written page exhausts vm.max_map_count. */
+    STRATA_COW_FALLBACK_COPY = 1u << 3,
 };
 
 /* What the running kernel and this process's privileges allow. */
@@ -760,6 +769,7 @@ typedef struct strata_cow_stats {
     uint64_t last_arm_pages; /* written pages re-protected by the last snapshot */
     uint64_t last_arm_ns;    /* time the last snapshot held writers */
     uint64_t view_pages_moved; /* pages delivered to maps and shares, ever */
+    uint64_t copy_mode;        /* 1: STRATA_COW_FALLBACK_COPY without userfaultfd */
     uint64_t last_arm_ranges;  /* UFFDIO_WRITEPROTECT calls of the last snapshot
                                 * (runs of written pages, merged across gaps
                                 * of <= 16 clean pages) */

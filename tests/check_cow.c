@@ -786,6 +786,47 @@ START_TEST(user_mode_only_needs_opt_in_and_faults_kernel_writes)
 }
 END_TEST
 
+static void fallback_copy_without_userfaultfd(void)
+{
+    deny_userfaultfd();
+    strata_cow_t *cow;
+    strata_cow_snap_t *s1, *s2;
+    strata_cow_stats_t st;
+    const void *m;
+    int fd;
+    unsigned char c1 = 0, c2 = 0;
+    if (strata_cow_create(8 * ps, STRATA_COW_FALLBACK_COPY, &cow))
+        _exit(1);
+    unsigned char *d = strata_cow_data(cow);
+    d[3 * ps] = 1;
+    if (strata_cow_snapshot(cow, &s1))
+        _exit(2);
+    d[3 * ps] = 2; /* not trapped: the copy was made by the snapshot */
+    if (strata_cow_snapshot(cow, &s2))
+        _exit(3);
+    d[3 * ps] = 3;
+    if (strata_cow_snap_read(s1, 3 * ps, &c1, 1) || strata_cow_snap_read(s2, 3 * ps, &c2, 1))
+        _exit(4);
+    if (c1 != 1 || c2 != 2 || strata_cow_stats(cow, &st) || !st.copy_mode || st.store_pages != 16)
+        _exit(5);
+    if (strata_cow_snap_map(s1, &m) != -EOPNOTSUPP || strata_cow_snap_share(s1, &fd) != -EOPNOTSUPP)
+        _exit(6);
+    strata_cow_snap_release(s1);
+    strata_cow_snap_release(s2);
+    if (strata_cow_stats(cow, &st) || st.store_pages != 0)
+        _exit(7);
+    strata_cow_destroy(cow);
+    _exit(0);
+}
+
+START_TEST(fallback_copy_mode_is_opt_in)
+{
+    char err[256];
+    int st = in_child(fallback_copy_without_userfaultfd, err, sizeof err);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+}
+END_TEST
+
 START_TEST(no_userfaultfd_gives_precise_error)
 {
     char err[1024];
@@ -871,6 +912,7 @@ static Suite *cow_suite(void)
     TCase *err = tcase_create("errors");
     tcase_add_test(err, bad_sizes_and_flags);
     tcase_add_test(err, no_userfaultfd_gives_precise_error);
+    tcase_add_test(err, fallback_copy_mode_is_opt_in);
     suite_add_tcase(s, err);
 
     TCase *basic = tcase_create("snapshot");
