@@ -331,8 +331,8 @@ int proc_parse_stat(const char *text, size_t len, struct proc_stat *out)
         return -EINVAL;
     out->state = *p++;
     uint64_t *slot[52] = {0};
-    slot[9] = (uint64_t *)&out->flags;
-    slot[22] = (uint64_t *)&out->start_time;
+    slot[9] = &out->flags;
+    slot[22] = &out->start_time;
     slot[26] = &out->start_code, slot[27] = &out->end_code, slot[28] = &out->start_stack;
     slot[45] = &out->start_data, slot[46] = &out->end_data, slot[47] = &out->start_brk;
     slot[48] = &out->arg_start, slot[49] = &out->arg_end;

@@ -78,8 +78,8 @@ struct proc_pool_chunk {
 struct proc_stat {
     char comm[64];                 /* field 2, NUL-terminated, may be cut */
     char state;                    /* field 3 */
-    unsigned long long flags;      /* field 9: PF_* (PF_KTHREAD = 0x00200000) */
-    unsigned long long start_time; /* field 22 */
+    uint64_t flags;                /* field 9: PF_* (PF_KTHREAD = 0x00200000) */
+    uint64_t start_time;           /* field 22 */
     uint64_t start_code, end_code, start_stack;      /* fields 26-28 */
     uint64_t start_data, end_data, start_brk;        /* fields 45-47 */
     uint64_t arg_start, arg_end, env_start, env_end; /* fields 48-51 */
