@@ -1,14 +1,16 @@
 /*
- * handler.c — the fault handler thread of a buffer. It polls the buffer's
- * userfaultfd, an eventfd that tells it to stop or to re-read its fd set,
- * and for each share either the socket a receiver will send its uffd on or
- * that uffd. The uffds are O_NONBLOCK: a POLLIN may be stale (a fault
- * already resolved by an earlier un-protect of the same range), and EAGAIN
- * just means nothing is pending. Messages are read without the lock and
- * resolved under it, in batches.
+ * handler.c — the fault handler threads of a buffer, one per CPU and pinned
+ * (see types.h). Each polls the buffer's userfaultfd and a stop eventfd
+ * that is written once and never drained; handler 0 also polls an eventfd
+ * that tells it to re-read its fd set, and for each share either the socket
+ * a receiver will send its uffd on or that uffd. The uffds are O_NONBLOCK:
+ * a POLLIN may be stale (a fault already resolved by another handler or an
+ * earlier un-protect of the same range), and EAGAIN just means nothing is
+ * pending. Messages are read without the lock and resolved under it, in
+ * batches.
  *
- * Fds of dropped views are closed by this thread only (the graveyard), so
- * no fd it is polling can be closed and reused under it.
+ * Fds of dropped views are closed by handler 0 only (the graveyard), the
+ * only thread that polls them, so no fd being polled is closed and reused.
  */
 #include <errno.h>
 #include <stdlib.h>
