@@ -150,47 +150,71 @@ static int print_berkeley_or_gnu(struct size_run *r, const strata_elf_t *elf, co
     return 0;
 }
 
-/* SysV (-A): one line per section BFD shows, columns sized to fit. */
+/* SysV (-A): one line per section BFD shows (those with flags), columns
+ * sized to fit. The sections are gathered once, then measured and printed. */
 struct sysv_ctx {
     const struct size_run *r;
-    int namelen, sizelen, vmalen;
+    strata_elf_size_section_t *v; /* shown sections, in order */
+    size_t n, cap;                /* used / allocated entries of v */
+    int namelen, sizelen, vmalen; /* column widths */
     uint64_t total, maxvma;
 };
 
-static int sysv_measure(const strata_elf_size_section_t *s, void *arg)
+static int sysv_collect(const strata_elf_size_section_t *s, void *arg)
 {
     struct sysv_ctx *c = arg;
     if (s->flags == 0)
         return 0;
-    int n = (int)strlen(s->name);
-    if (n > c->namelen)
-        c->namelen = n;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        strata_elf_size_section_t *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = *s;
+    int len = (int)strlen(s->name);
+    if (len > c->namelen)
+        c->namelen = len;
     c->total += s->size;
     if (s->addr > c->maxvma)
         c->maxvma = s->addr;
     return 0;
 }
 
-static int sysv_print(const strata_elf_size_section_t *s, void *arg)
+/* "name   size   addr" with the widths of this file. */
+static void sysv_line(const struct sysv_ctx *c, const char *name, uint64_t size, uint64_t addr)
 {
-    struct sysv_ctx *c = arg;
-    if (s->flags == 0)
-        return 0;
-    printf("%-*s   ", c->namelen, s->name);
-    rprint(c->r, c->sizelen, s->size);
-    printf("   ");
-    rprint(c->r, c->vmalen, s->addr);
-    putchar('\n');
-    return 0;
+    char nums[128], *p = nums;
+    printf("%-*s   ", c->namelen, name);
+    put_number(&p, c->sizelen, size, radix_base(c->r), true);
+    memcpy(p, "   ", 3);
+    p += 3;
+    put_number(&p, c->vmalen, addr, radix_base(c->r), true);
+    *p++ = '\n';
+    fwrite(nums, 1, (size_t)(p - nums), stdout);
+}
+
+static void sysv_widths(struct sysv_ctx *c)
+{
+    c->vmalen = number_len(c->r, c->maxvma);
+    if (c->vmalen < 4)
+        c->vmalen = 4;
+    c->sizelen = number_len(c->r, c->total);
+    if (c->sizelen < 4)
+        c->sizelen = 4;
 }
 
 static int print_sysv(struct size_run *r, const strata_elf_t *elf, const char *name,
                       const char *archive, strata_err_t *err)
 {
     struct sysv_ctx c = {.r = r};
-    int rc = strata_elf_size_sections(elf, sysv_measure, &c, err);
-    if (rc)
+    int rc = strata_elf_size_sections(elf, sysv_collect, &c, err);
+    if (rc) {
+        free(c.v);
         return rc;
+    }
     uint64_t common = 0;
     if (r->common) {
         strata_elf_common_size(elf, &common);
@@ -198,24 +222,19 @@ static int print_sysv(struct size_run *r, const strata_elf_t *elf, const char *n
             c.namelen = 5; /* "*COM*" */
         c.total += common;
     }
-    c.vmalen = number_len(r, c.maxvma);
-    if (c.vmalen < 4)
-        c.vmalen = 4;
-    c.sizelen = number_len(r, c.total);
-    if (c.sizelen < 4)
-        c.sizelen = 4;
+    sysv_widths(&c);
     printf("%s  ", name);
     if (archive)
         printf(" (ex %s)", archive);
     printf(":\n%-*s   %*s   %*s\n", c.namelen, "section", c.sizelen, "size", c.vmalen, "addr");
-    strata_elf_size_sections(elf, sysv_print, &c, NULL);
+    for (size_t i = 0; i < c.n; i++)
+        sysv_line(&c, c.v[i].name, c.v[i].size, c.v[i].addr);
     if (r->common)
-        sysv_print(&(strata_elf_size_section_t){.name = "*COM*", .size = common,
-                                                .flags = STRATA_ELF_SZ_ALLOC},
-                   &c);
+        sysv_line(&c, "*COM*", common, 0);
     printf("%-*s   ", c.namelen, "Total");
     rprint(r, c.sizelen, c.total);
     printf("\n\n");
+    free(c.v);
     return 0;
 }
 
