@@ -211,12 +211,12 @@ static double write_pages(unsigned char *d, const size_t *order, size_t n, doubl
     return prev - start;
 }
 
-/* One first-write measurement of impl ("strata", "strata-seq", "fork-cow"). */
+/* One first-write measurement of impl ("strata", "strata-seq", "fork"). */
 static void first_write_round(const char *impl, size_t size, const size_t *order, double *per,
                               double *lat, int r)
 {
     size_t npages = size / ps;
-    if (!strcmp(impl, "fork-cow")) {
+    if (!strcmp(impl, "fork")) {
         unsigned char *plain = plain_new(size);
         pid_t pid = fork();
         if (pid == 0) {
@@ -244,7 +244,7 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
 static void bench_write(size_t size)
 {
     enum { NIMPL = 4, FORK = 3 };
-    static const char *impls[NIMPL] = {"strata", "strata-seq", "strata-bg", "fork-cow"};
+    static const char *impls[NIMPL] = {"strata", "strata-seq", "strata-bg", "fork"};
     size_t npages = size / ps;
     for (int random = 0; random < 2; random++) {
         size_t *order = page_order(npages, random, 99);
@@ -278,7 +278,7 @@ static void bench_write(size_t size)
         report(wl, "memcpy", "per_page", "us", mc, rounds);
         munmap(a, ps * 256);
         munmap(b, ps * 256);
-        printf("  ratio: fork-cow/strata %.2fx, fork-cow/strata-seq %.2fx, fork-cow/strata-bg "
+        printf("  ratio: fork/strata %.2fx, fork/strata-seq %.2fx, fork/strata-bg "
                "%.2fx (targets: seq <= 1 us/page, random <= 8 us/page)\n",
                med[FORK] / med[0], med[FORK] / med[1], med[FORK] / med[2]);
         free(order);
