@@ -211,7 +211,8 @@ static double write_pages(unsigned char *d, const size_t *order, size_t n, doubl
     return prev - start;
 }
 
-/* One first-write measurement of impl ("strata", "strata-seq", "fork"). */
+/* One first-write measurement of impl: strata, strata-seq, strata-bg, or fork
+ * (the kernel's COW fault in a parent whose forked child keeps the pages). */
 static void first_write_round(const char *impl, size_t size, const size_t *order, double *per,
                               double *lat, int r)
 {
