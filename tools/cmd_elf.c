@@ -273,22 +273,45 @@ static void fail(struct elf_view *v, const char *name, const strata_err_t *err)
     v->status = STRATA_EXIT_FAIL;
 }
 
+/* A thin archive's member is a file named relative to the archive. */
+static void show_thin_member(struct elf_view *v, const char *archive, const char *member,
+                             const char *label)
+{
+    const char *slash = strrchr(archive, '/');
+    size_t dir = member[0] == '/' || !slash ? 0 : (size_t)(slash - archive) + 1;
+    char *path = malloc(dir + strlen(member) + 1);
+    strata_elf_t *elf;
+    strata_err_t err = {.code = -ENOMEM, .offset = UINT64_MAX, .msg = "out of memory"};
+    if (path) {
+        memcpy(path, archive, dir);
+        strcpy(path + dir, member);
+    }
+    if (path && strata_elf_open(path, &elf, &err) == 0) {
+        show(v, elf, label);
+        strata_elf_close(elf);
+    } else {
+        fail(v, label, &err);
+    }
+    free(path);
+}
+
+/* Members are labelled as readelf does: "lib.a(member)", and
+ * "lib.a[member]" for a thin archive. */
 static void show_archive(struct elf_view *v, strata_ar_t *ar, const char *name)
 {
     strata_ar_member_t m;
     strata_err_t err;
     int rc;
+    bool thin = strata_ar_is_thin(ar);
     while ((rc = strata_ar_next(ar, &m, &err)) > 0) {
         size_t len = strlen(name) + strlen(m.name) + 3;
         char *label = malloc(len);
         if (!label)
             break;
-        snprintf(label, len, "%s(%s)", name, m.name);
+        snprintf(label, len, thin ? "%s[%s]" : "%s(%s)", name, m.name);
         strata_elf_t *elf;
-        if (!m.data) {
-            strata_err_t e = {.code = -ENOTSUP, .offset = UINT64_MAX};
-            snprintf(e.msg, sizeof e.msg, "member of a thin archive: open %s itself", m.name);
-            fail(v, label, &e);
+        if (thin) {
+            show_thin_member(v, name, m.name, label);
         } else if (strata_elf_open_mem(m.data, (size_t)m.size, &elf, &err) == 0) {
             show(v, elf, label);
             strata_elf_close(elf);

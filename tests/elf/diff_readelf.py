@@ -66,7 +66,9 @@ def from_strata(doc):
              s["addralign"]) for s in doc["sections"]]
     segs = [(p["type_name"][:14], p["offset"], p["vaddr"], p["paddr"], p["filesz"], p["memsz"],
              p["flags_name"], p["align"]) for p in doc["segments"]]
-    return {"sections": secs, "segments": segs, "map": [p["sections"] for p in doc["segments"]]}
+    # readelf prints no section-to-segment map for a file without sections
+    smap = [p["sections"] for p in doc["segments"]] if doc["sections"] else []
+    return {"sections": secs, "segments": segs, "map": smap}
 
 
 def check_batch(strata, files):
