@@ -277,7 +277,8 @@ long strata_regions(strata_region_t *out, size_t max)
     }
     total = reg.hdr->count;
     size_t n = (size_t)total < max ? (size_t)total : max;
-    memcpy(out, reg.entries, n * sizeof *out);
+    if (n)
+        memcpy(out, reg.entries, n * sizeof *out);
     reg_unlock();
     return total;
 }
