@@ -81,7 +81,9 @@ static uint64_t hash(const unsigned char *b, size_t n)
     return h;
 }
 
-static void torture(unsigned flags)
+/* rolling > 0: snapshot k - rolling is re-read and released while the
+ * writers still write, so releases (and their pruning) race with faults. */
+static void torture(unsigned flags, int rolling)
 {
     size_t ps = (size_t)sysconf(_SC_PAGESIZE), size = NPAGES * ps;
     strata_cow_t *cow;
@@ -102,6 +104,13 @@ static void torture(unsigned flags)
         ck_assert_int_eq(strata_cow_snap_read(snaps[k], 0, img, size), 0);
         shown[k] = check_prefix(img, ps, k);
         hashes[k] = hash(img, size);
+        if (rolling && k >= rolling) {
+            int old = k - rolling;
+            ck_assert_int_eq(strata_cow_snap_read(snaps[old], 0, img, size), 0);
+            ck_assert_uint_eq(hash(img, size), hashes[old]);
+            strata_cow_snap_release(snaps[old]);
+            snaps[old] = NULL;
+        }
     }
     for (int i = 0; i < NWRITERS; i++) {
         w[i].stop = 1;
@@ -112,6 +121,8 @@ static void torture(unsigned flags)
     memset(d, 0xA5, size);
     for (int k = 0; k < NSNAPS; k++) {
         const unsigned char *m;
+        if (!snaps[k])
+            continue;
         ck_assert_int_eq(strata_cow_snap_read(snaps[k], 0, img, size), 0);
         ck_assert_uint_eq(hash(img, size), hashes[k]);
         ck_assert_int_eq(strata_cow_snap_map(snaps[k], (const void **)&m), 0);
@@ -125,7 +136,7 @@ static void torture(unsigned flags)
            (unsigned long long)w[1].done, (unsigned long long)w[2].done);
     ck_assert_uint_gt(shown[NSNAPS - 1], 0);
     for (int k = 0; k < NSNAPS; k++)
-        strata_cow_snap_release(snaps[k]);
+        strata_cow_snap_release(snaps[k]); /* NULL (released) is ignored */
     strata_cow_stats_t st;
     ck_assert_int_eq(strata_cow_stats(cow, &st), 0);
     ck_assert_uint_eq(st.store_pages, 0);
@@ -135,19 +146,25 @@ static void torture(unsigned flags)
 
 START_TEST(prefix_per_writer_one_page_per_fault)
 {
-    torture(0);
+    torture(0, 0);
 }
 END_TEST
 
 START_TEST(prefix_per_writer_sequential_runs)
 {
-    torture(STRATA_COW_SEQUENTIAL);
+    torture(STRATA_COW_SEQUENTIAL, 0);
 }
 END_TEST
 
 START_TEST(prefix_per_writer_background_copier)
 {
-    torture(STRATA_COW_BACKGROUND);
+    torture(STRATA_COW_BACKGROUND, 0);
+}
+END_TEST
+
+START_TEST(prefix_per_writer_releases_while_writing)
+{
+    torture(0, 3);
 }
 END_TEST
 
@@ -159,6 +176,7 @@ int main(void)
     tcase_add_test(tc, prefix_per_writer_one_page_per_fault);
     tcase_add_test(tc, prefix_per_writer_sequential_runs);
     tcase_add_test(tc, prefix_per_writer_background_copier);
+    tcase_add_test(tc, prefix_per_writer_releases_while_writing);
     cow_test_add(s, tc, "point-in-time", cow_test_usable("check_cow_torture"),
                  "userfaultfd write-protect unavailable (see above)");
     return cow_test_run(s);
