@@ -205,7 +205,8 @@ def workload_table(metrics):
 def summary_rows(data):
     """Per workload and metric: strata against the best other implementation."""
     rows = []
-    for (part, work), metrics in data.items():
+    order = {p: i for i, p in enumerate(PART_ORDER)}
+    for (part, work), metrics in sorted(data.items(), key=lambda kv: order.get(kv[0][0], 99)):
         for m in sorted_metrics(metrics):
             impls, unit = metrics[m]["impls"], metrics[m]["unit"]
             mine = [(i, v) for i, v in impls.items() if is_strata(i)]
@@ -252,6 +253,16 @@ def runs_section(outdir):
     return out
 
 
+def as_markdown(text):
+    """An entry point's stdout inside the report: Markdown (tables, headings)
+    stays Markdown, its headings moved below the report's own; plain text
+    goes into a code block so its columns stay aligned."""
+    lines = text.splitlines()
+    if not any(l.startswith("|") or l.startswith("#") for l in lines):
+        return "```text\n" + text.replace("```", "'''") + "\n```"
+    return "\n".join(re.sub(r"^#{1,6} ", "#### ", l) for l in lines)
+
+
 def raw_outputs(outdir):
     out = []
     logs = os.path.join(outdir, "logs")
@@ -263,7 +274,7 @@ def raw_outputs(outdir):
         text = read_text(os.path.join(logs, name)).strip()
         err = read_text(os.path.join(logs, name[:-4] + ".err")).strip()
         out += ["", f"<details><summary>{name[:-4]}: its own output</summary>", ""]
-        out += [text if text else "(no output)"]
+        out += [as_markdown(text) if text else "(no output)"]
         if err:
             out += ["", "stderr:", "", "```text", err[-8000:], "```"]
         out += ["", "</details>"]
