@@ -159,6 +159,8 @@ def chart(outdir, part, work, metrics):
         lines.append("EOD")
         better = "higher is better" if higher_is_better(m, unit) else "lower is better"
         lines.append("set title " + gp_str(f"{m} ({unit}), {better}"))
+        big = max(v[2] for v in impls.values()) >= 1e5  # 1.6M reads better than 1.6e+06
+        lines.append("set format y '%.1s%c'" if big else "set format y '% h'")
         lines.append(f"set xrange [-0.6:{len(impls) - 0.4}]")
         lines.append(
             f"plot $d{i} using 0:2:5:xtic(1) with boxes lc rgb variable, "
