@@ -315,6 +315,14 @@ STRATA_API int strata_elf_section_in_segment(const strata_elf_t *elf, size_t sec
  * not a NUL-terminated string inside the file. */
 STRATA_API const char *strata_elf_interp(const strata_elf_t *elf);
 
+/* The value of the first dynamic entry with d_tag == tag (DT_FLAGS_1,
+ * DT_SONAME's string offset, ...): 0, -ENOENT (no dynamic array or no such
+ * entry) or -EINVAL (the array runs past the end of the file). */
+STRATA_API int strata_elf_dynamic_value(const strata_elf_t *elf, int64_t tag, uint64_t *value);
+/* 1 for a position-independent executable (ET_DYN with DF_1_PIE in
+ * DT_FLAGS_1, readelf's rule), else 0. */
+STRATA_API int strata_elf_is_pie(const strata_elf_t *elf);
+
 /* One note of a SHT_NOTE section or PT_NOTE segment. */
 typedef struct strata_elf_note {
     const char *name;   /* owner, NUL-terminated ("" when namesz == 0) */

@@ -142,6 +142,9 @@ static void exercise(const strata_elf_t *elf)
     int nsz = 0;
     strata_elf_size_sections(elf, count_size_section, &nsz, NULL);
     strata_elf_size_warnings(elf);
+    uint64_t dv;
+    strata_elf_dynamic_value(elf, DT_SONAME, &dv);
+    ck_assert_int_ge(strata_elf_is_pie(elf), 0);
     strata_elf_type_name(h->type, buf, sizeof buf);
     strata_elf_machine_name(h->machine, buf, sizeof buf);
 }
@@ -191,6 +194,13 @@ static uint64_t common_of(const strata_elf_t *elf)
     return v;
 }
 
+static uint64_t dynamic_of(const strata_elf_t *elf, int64_t tag)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(strata_elf_dynamic_value(elf, tag, &v), 0);
+    return v;
+}
+
 static void check_fact(const strata_elf_t *elf, const char *key, const char *val)
 {
     const strata_elf_header_t *h = strata_elf_header(elf);
@@ -231,6 +241,10 @@ static void check_fact(const strata_elf_t *elf, const char *key, const char *val
                          errno_of(val));
     else if (!strcmp(key, "common"))
         ck_assert_uint_eq(common_of(elf), v);
+    else if (!strcmp(key, "pie"))
+        ck_assert_int_eq(strata_elf_is_pie(elf), (int)v);
+    else if (!strcmp(key, "flags1"))
+        ck_assert_uint_eq(dynamic_of(elf, DT_FLAGS_1), v);
     else if (!strcmp(key, "core"))
         ck_assert_uint_eq(strata_elf_type(elf), ET_CORE);
     else if (!strcmp(key, "command"))

@@ -35,7 +35,8 @@ static void text_header(const strata_elf_t *elf, const char *name)
            h->elf_class == 2 ? 64 : 32, h->data == 2 ? "big" : "little",
            strata_elf_osabi_name(h->osabi, b1, sizeof b1), h->abiversion, h->version);
     printf("  type %s, machine %s, flags %#x, entry %#" PRIx64 "\n",
-           strata_elf_type_name(h->type, b2, sizeof b2),
+           strata_elf_is_pie(elf) ? "DYN (Position-Independent Executable file)"
+                                  : strata_elf_type_name(h->type, b2, sizeof b2),
            strata_elf_machine_name(h->machine, b3, sizeof b3), h->flags, h->entry);
     printf("  %u program headers at offset %" PRIu64 " (%u bytes each)\n", h->phnum, h->phoff,
            h->phentsize);
@@ -140,6 +141,7 @@ static void json_header(cli_json_t *j, const strata_elf_t *elf)
     cli_json_kv_uint(j, "abiversion", h->abiversion);
     cli_json_kv_uint(j, "type", h->type);
     cli_json_kv_string(j, "type_name", strata_elf_type_name(h->type, b, sizeof b));
+    cli_json_kv_bool(j, "pie", strata_elf_is_pie(elf) == 1);
     cli_json_kv_uint(j, "machine", h->machine);
     cli_json_kv_string(j, "machine_name", strata_elf_machine_name(h->machine, b, sizeof b));
     cli_json_kv_uint(j, "version", h->version);

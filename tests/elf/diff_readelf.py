@@ -5,7 +5,8 @@ ELF file and archive member under the roots (default /usr/bin /usr/sbin
 /usr/lib /usr/libexec). Compared per section: index, name and type name,
 address, offset, size, entsize, flag letters, link, info, alignment; per
 segment: type name, offset, vaddr, paddr, filesz, memsz, flags, alignment
-and the names of the sections it holds (readelf's section-to-segment map).
+and the names of the sections it holds (readelf's section-to-segment map);
+per file, the file type line (EXEC, DYN, PIE, REL, CORE).
 readelf's output is parsed from the right, where its columns are fixed.
 Prints the counts; exit 0 only when every file agrees."""
 import concurrent.futures as cf
@@ -38,6 +39,9 @@ def parse_readelf(text):
             continue
         if cur is None:
             continue
+        if line.startswith("Elf file type is "):
+            cur["type"] = line[len("Elf file type is "):]
+            continue
         if line.startswith(" Section to Segment mapping"):
             in_map = True
             continue
@@ -68,7 +72,9 @@ def from_strata(doc):
              p["flags_name"], p["align"]) for p in doc["segments"]]
     # readelf prints no section-to-segment map for a file without sections
     smap = [p["sections"] for p in doc["segments"]] if doc["sections"] else []
-    return {"sections": secs, "segments": segs, "map": smap}
+    h = doc["header"]
+    etype = "DYN (Position-Independent Executable file)" if h["pie"] else h["type_name"]
+    return {"sections": secs, "segments": segs, "map": smap, "type": etype}
 
 
 def check_batch(strata, files):
@@ -87,6 +93,9 @@ def check_batch(strata, files):
         g = got.get(label)
         if g is None:
             results.append((label, "missing from strata"))
+            continue
+        if "type" in w and w["type"] != g["type"]:
+            results.append((label, f"file type: readelf {w['type']!r} strata {g['type']!r}"))
             continue
         for key in ("sections", "segments", "map"):
             if w[key] != g[key]:

@@ -7,7 +7,8 @@ unusual files) and OUTDIR/MANIFEST, one line per file:
                                               the listed facts hold
 
 Keys: sections, segments, text, data, bss (Berkeley, as size computes),
-common (size --common's total of common symbols),
+common (size --common's total of common symbols), pie (1 for a PIE),
+flags1 (the DT_FLAGS_1 value),
 size=ENOEXEC (binutils would not recognise it), name<N>=section N's name,
 interp, buildid, phnum, shnum, shstrndx, data<N>=EINVAL (section N's bytes
 lie outside the file), core=1. Every file is also run through
@@ -270,6 +271,16 @@ def objects():
         sym(0, 3, 0xfff2, 0, 99)
     f.sec(".symtab", SHT["SYMTAB"], 0, 0, syms, link=strtab, info=1, align=8, entsize=24)
     yield "common_object", f.build(), "ok|common=404|text=8|bss=0"
+
+    # A position-independent executable: DT_FLAGS_1 carries DF_1_PIE.
+    f = Elf(etype=ET_DYN)
+    f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0x1000, b"\xc3" * 16, align=16)
+    dyn = f.sec(".dynamic", 6, SHF_A | SHF_W, 0x2000,
+                struct.pack("<qQqQqQ", 0x6ffffffb, 0x08000001, 0x1e, 8, 0, 0), align=8,
+                entsize=16)
+    f.seg(PT_LOAD, PF_R | PF_W, sec=dyn)
+    f.seg(2, PF_R | PF_W, sec=dyn, align=8)  # PT_DYNAMIC
+    yield "pie_executable", f.build(), "ok|pie=1|flags1=134217729"
 
     # .dynstr before .dynsym: BFD makes .dynsym first (it links to .dynstr).
     f = Elf(etype=ET_DYN)

@@ -61,6 +61,9 @@ static void walk(const strata_elf_t *elf)
     const char *cmd;
     strata_elf_core_command(elf, &cmd);
     strata_elf_interp(elf);
+    uint64_t v;
+    strata_elf_dynamic_value(elf, 1 /* DT_NEEDED */, &v);
+    strata_elf_is_pie(elf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
