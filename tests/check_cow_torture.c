@@ -15,7 +15,7 @@
 
 #include "cow/cow_test.h"
 
-enum { NWRITERS = 3, NPAGES = 2048, NSNAPS = 16, MAXWRITES = 4000000 };
+enum { NWRITERS = 3, NPAGES = 2048, NSNAPS = 32, MAXWRITES = 4000000 };
 
 struct writer {
     unsigned char *data;
@@ -25,9 +25,15 @@ struct writer {
     uint64_t done; /* writes completed */
 };
 
-/* Page of writer w's write i: a fixed pseudo-random order. */
+/* Whether writers sweep their own stripe of pages in ascending order (to
+ * exercise STRATA_COW_SEQUENTIAL's windows) instead of a random order. */
+static int sweep;
+
+/* Page of writer w's write i: a fixed pseudo-random order, or a sweep. */
 static size_t order(int w, uint64_t i)
 {
+    if (sweep)
+        return ((size_t)w * (NPAGES / NWRITERS) + (size_t)i) % NPAGES;
     uint64_t x = ((uint64_t)w << 40 | i) + 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
@@ -160,6 +166,7 @@ END_TEST
 
 START_TEST(prefix_per_writer_sequential_runs)
 {
+    sweep = 1;
     torture(STRATA_COW_SEQUENTIAL, 0);
 }
 END_TEST
