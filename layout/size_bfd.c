@@ -8,7 +8,8 @@
  *   - no sections at all when e_shstrndx is 0 or not a SHT_STRTAB (with a
  *     warning), sections in index order except where BFD recurses (a
  *     string table first creates the symbol table that links to it; a
- *     relocation section first creates its symbol table and target);
+ *     relocation section first creates its symbol table and target; the
+ *     first member of a section group is followed by every group section);
  *   - never a section: SHT_NULL, the section-name table, .symtab (unless
  *     ALLOC in a shared object) and its string table, SHT_SYMTAB_SHNDX,
  *     SHT_SHLIB, and relocations attached to a section of a .o;
@@ -42,6 +43,7 @@ typedef struct bfd_emu {
     uint32_t dynsymtab; /* index of the dynamic symbol table, 0 until seen */
     const char *strtab; /* the name table, last byte known to be NUL */
     uint64_t strsize;   /* its size */
+    bool groups_ready;    /* the first SHF_GROUP member made every group section */
     bool dynamic_or_exec; /* e_type is ET_EXEC or ET_DYN */
     bool dynamic;         /* e_type is ET_DYN */
     strata_err_t *err;
@@ -133,6 +135,29 @@ static int name_offset_ok(const bfd_emu_t *b, uint32_t i)
     return off < b->strsize;
 }
 
+static int from_shdr(bfd_emu_t *b, uint32_t i);
+
+static bool valid_group(const strata_elf_section_t *s, uint64_t min_size)
+{
+    return s->type == SHT_GROUP && s->size >= min_size && s->entsize == 4 && s->size % 4 == 0;
+}
+
+/* setup_group: the first section BFD makes with SHF_GROUP makes, right
+ * after itself, every group section (holding at least one member) it has
+ * not made yet, in index order. */
+static int make_groups(bfd_emu_t *b)
+{
+    b->groups_ready = true;
+    for (uint32_t g = 1; g < b->elf->hdr.shnum; g++) {
+        if (!valid_group(sh(b, g), 8))
+            continue;
+        int rc = from_shdr(b, g);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* _bfd_elf_make_section_from_shdr: a note's bytes must be readable. */
 static int make(bfd_emu_t *b, uint32_t i)
 {
@@ -143,10 +168,8 @@ static int make(bfd_emu_t *b, uint32_t i)
         return elf_fail(b->err, -ENOEXEC, s->offset, "note section %u outside the file", i);
     b->made[i] = 1;
     b->order[b->norder++] = i;
-    return 0;
+    return (s->flags & SHF_GROUP) && !b->groups_ready ? make_groups(b) : 0;
 }
-
-static int from_shdr(bfd_emu_t *b, uint32_t i);
 
 static int reject(bfd_emu_t *b, uint32_t i, const char *what)
 {
@@ -258,8 +281,7 @@ static int from_shdr(bfd_emu_t *b, uint32_t i)
         rc = s->entsize != 2 ? reject(b, i, "versym entry size is not 2") : make(b, i);
         break;
     case SHT_GROUP:
-        rc = (s->size < 4 || s->entsize != 4 || s->size % 4) ? reject(b, i, "bad group section")
-                                                             : make(b, i);
+        rc = valid_group(s, 4) ? make(b, i) : reject(b, i, "bad group section");
         break;
     default: /* everything else, known or not, becomes a section */
         rc = make(b, i);
@@ -269,6 +291,27 @@ static int from_shdr(bfd_emu_t *b, uint32_t i)
     return rc;
 }
 
+/* _bfd_elf_setup_sections on groups: every group section BFD made needs a
+ * member BFD made, and a member BFD did not make must be a relocation. */
+static int check_group(bfd_emu_t *b, uint32_t g)
+{
+    const strata_elf_section_t *s = sh(b, g);
+    bool has_member = false;
+    if (!elf_in_range(b->elf->img.size, s->offset, s->size))
+        return reject(b, g, "group section outside the file");
+    for (uint64_t at = 4; at + 4 <= s->size; at += 4) {
+        uint64_t k;
+        elf_get(&b->elf->img, s->offset + at, 4, &k);
+        if (k >= b->elf->hdr.shnum || sh(b, (uint32_t)k)->type == SHT_GROUP)
+            continue;
+        if (b->made[k])
+            has_member = true;
+        else if (!is_reloc_type(sh(b, (uint32_t)k)->type))
+            return reject(b, g, "group member BFD does not make");
+    }
+    return has_member ? 0 : reject(b, g, "group section without members");
+}
+
 /* SHF_LINK_ORDER must point at a section BFD made (_bfd_elf_setup_sections). */
 static int check_link_order(bfd_emu_t *b)
 {
@@ -276,6 +319,11 @@ static int check_link_order(bfd_emu_t *b)
         const strata_elf_section_t *s = sh(b, b->order[k]);
         if ((s->flags & SHF_LINK_ORDER) && s->link != 0 && !b->made[s->link])
             return reject(b, b->order[k], "SHF_LINK_ORDER points to a discarded section");
+        if (s->type == SHT_GROUP) {
+            int rc = check_group(b, b->order[k]);
+            if (rc)
+                return rc;
+        }
     }
     return 0;
 }

@@ -272,6 +272,8 @@ def objects():
     f.sec(".symtab", SHT["SYMTAB"], 0, 0, syms, link=strtab, info=1, align=8, entsize=24)
     yield "common_object", f.build(), "ok|common=404|text=8|bss=0"
 
+    yield from groups()
+
     # A position-independent executable: DT_FLAGS_1 carries DF_1_PIE.
     f = Elf(etype=ET_DYN)
     f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0x1000, b"\xc3" * 16, align=16)
@@ -290,6 +292,30 @@ def objects():
     f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0x1000, b"\xc3" * 32, align=16)
     f.seg(PT_LOAD, PF_R | PF_X, sec=3)
     yield "dynstr_first", f.build(), "ok|sections=5|text=91"
+
+
+def group_object(member_of_b):
+    """Two COMDAT groups, each placed before its member (as LLVM does); BFD
+    makes every group when it makes the first member, which reorders them."""
+    f = Elf(etype=ET_REL)
+    sym = lambda name, info, shndx: struct.pack("<IBBHQQ", name, info, 0, shndx, 0, 0)
+    ga = f.sec(".group", 17, 0, 0, struct.pack("<II", 1, 2), link=7, info=1, align=4, entsize=4)
+    f.sec(".text.a", SHT["PROGBITS"], SHF_A | SHF_X | 0x200, 0, b"\xc3" * 4, align=4)
+    f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0, b"\xc3" * 8, align=4)
+    f.sec(".group", 17, 0, 0, struct.pack("<II", 1, member_of_b), link=7, info=2, align=4,
+          entsize=4)
+    f.sec(".text.b", SHT["PROGBITS"], SHF_A | SHF_X | 0x200, 0, b"\xc3" * 2, align=4)
+    f.sec(".strtab", SHT["STRTAB"], 0, 0, b"\0a\0b\0")
+    f.sec(".symtab", SHT["SYMTAB"], 0, 0, sym(0, 0, 0) + sym(1, 0x12, 2) + sym(3, 0x12, 5),
+          link=6, info=1, align=8, entsize=24)
+    assert ga == 1
+    return f.build()
+
+
+def groups():
+    yield "groups_reordered", group_object(5), "ok|text=14|sections=9"
+    # the second group's only member is the string table: binutils rejects it
+    yield "group_without_member", group_object(6), "ok|size=ENOEXEC"
 
 
 def cores():
