@@ -40,6 +40,7 @@ struct workload {
 
 struct sample {
     double wall_s; /* fork to reap */
+    double cpu_s;  /* user + system CPU time of the whole tree */
     double maxrss; /* KiB, largest process of the run's tree */
     double minflt; /* minor page faults of the whole tree */
     int failed;    /* nonzero: exit status != 0 or killed */
@@ -103,6 +104,8 @@ static struct sample run_once(const struct bench *b, int wi, int ai)
         return s;
     }
     s.wall_s = now_s() - t0;
+    s.cpu_s =
+        ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     s.maxrss = (double)ru.ru_maxrss;
     s.minflt = (double)ru.ru_minflt;
     s.failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
@@ -166,18 +169,21 @@ static void report_workload(const struct bench *b, int wi, FILE *csv)
     for (int ai = 0; ai < b->nimpls; ai++) {
         const char *wn = b->work[wi].name, *an = b->impls[ai].name;
         struct stat3 t = summarize(b, wi, ai, offsetof(struct sample, wall_s));
+        struct stat3 c = summarize(b, wi, ai, offsetof(struct sample, cpu_s));
         struct stat3 r = summarize(b, wi, ai, offsetof(struct sample, maxrss));
         struct stat3 f = summarize(b, wi, ai, offsetof(struct sample, minflt));
         if (t.failed) {
-            printf("| %s | %s | FAILED | | | | |\n", wn, an);
+            printf("| %s | %s | FAILED | | | | | |\n", wn, an);
             continue;
         }
         printf("| %s | %s | %.3f (%.3f–%.3f) |", wn, an, t.median, t.min, t.max);
         print_ratio(t.median, bt.failed ? 0 : bt.median);
+        printf(" %.3f |", c.median);
         printf(" %.1f |", r.median / 1024);
         print_ratio(r.median, br.failed ? 0 : br.median);
         printf(" %.0f |\n", f.median);
         csv_line(csv, wn, an, "time", "s", t);
+        csv_line(csv, wn, an, "cpu", "s", c);
         csv_line(csv, wn, an, "rss", "KiB", r);
         csv_line(csv, wn, an, "minflt", "faults", f);
     }
@@ -205,13 +211,13 @@ static void report_all(const struct bench *b)
     if (path && *path && !csv)
         fprintf(stderr, "alloc_bench_run: %s: %s\n", path, strerror(errno));
     const char *bn = b->impls[b->baseline].name;
-    printf("Medians of %d interleaved rounds (min–max in brackets); ratios are to %s"
-           " (< 1 is better).\n\n",
+    printf("Medians of %d interleaved rounds (time: wall clock, min–max in brackets;"
+           " CPU: user+system); ratios are to %s (< 1 is better).\n\n",
            b->rounds, bn);
-    printf("| workload | allocator | time s | time ×%s | peak RSS MiB | RSS ×%s |"
+    printf("| workload | allocator | time s | time ×%s | CPU s | peak RSS MiB | RSS ×%s |"
            " minor faults |\n",
            bn, bn);
-    printf("|---|---|---:|---:|---:|---:|---:|\n");
+    printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (int wi = 0; wi < b->nwork; wi++)
         report_workload(b, wi, csv);
     if (csv)
