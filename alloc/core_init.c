@@ -21,6 +21,7 @@ alloc_global_t alloc_global = {
     .aband_lock = PTHREAD_MUTEX_INITIALIZER,
     .large_lock = PTHREAD_MUTEX_INITIALIZER,
     .os_page = 4096,
+    .stats_fd = 2,
 };
 
 /* One bit per 4 MiB of address space: 4 MiB each of .bss, touched only
@@ -80,6 +81,10 @@ static void init_once(void)
     alloc_global.last_purge_ms = alloc_os_now_ms();
     if (alloc_global.opt.help)
         alloc_options_help();
+    if (alloc_global.opt.stats) {
+        int fd = alloc_os_dup_stderr();
+        alloc_global.stats_fd = fd >= 0 ? fd : 2;
+    }
     if (alloc_global.opt.verbose)
         alloc_print("strata: allocator ready: backend %s, purge delay %u ms, page %zu bytes\n",
                     alloc_global.opt.backend == STRATA_BACKEND_BRK    ? "brk"
@@ -147,5 +152,5 @@ __attribute__((constructor)) static void alloc_constructor(void)
 __attribute__((destructor)) static void alloc_destructor(void)
 {
     if (alloc_global.opt.stats)
-        alloc_stats_print();
+        alloc_stats_print(alloc_global.stats_fd);
 }

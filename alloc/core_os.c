@@ -144,9 +144,14 @@ bool alloc_os_mapped(const void *p, size_t len)
 /* Writes all of s to stderr (the allocator never uses stdio). */
 void alloc_os_write(const char *s, size_t n)
 {
+    alloc_os_write_fd(STDERR_FILENO, s, n);
+}
+
+void alloc_os_write_fd(int fd, const char *s, size_t n)
+{
     int saved = errno;
     while (n > 0) {
-        ssize_t w = write(STDERR_FILENO, s, n);
+        ssize_t w = write(fd, s, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -226,4 +231,15 @@ void alloc_os_close(int fd)
 _Noreturn void alloc_os_abort(void)
 {
     abort();
+}
+
+/* A private copy of stderr (close-on-exec, numbered high), for output at
+ * exit: programs such as coreutils close stderr before exiting. -1 when
+ * it cannot be made. */
+int alloc_os_dup_stderr(void)
+{
+    int saved = errno;
+    int fd = (int)syscall(SYS_fcntl, STDERR_FILENO, F_DUPFD_CLOEXEC, 200);
+    errno = saved;
+    return fd;
 }

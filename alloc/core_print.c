@@ -144,6 +144,16 @@ void alloc_print(const char *fmt, ...)
     alloc_os_write(buf, n < sizeof buf ? n : sizeof buf - 1);
 }
 
+void alloc_print_fd(int fd, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = alloc_vfmt(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    alloc_os_write_fd(fd, buf, n < sizeof buf ? n : sizeof buf - 1);
+}
+
 _Noreturn void alloc_fatal(const char *fmt, ...)
 {
     char buf[512];

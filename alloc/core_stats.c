@@ -65,27 +65,27 @@ void alloc_stats_fill(strata_alloc_stats_t *out)
     out->purge_delay_ms = alloc_global.opt.purge_delay_ms;
 }
 
-void alloc_stats_print(void)
+void alloc_stats_print(int fd)
 {
     strata_alloc_stats_t s;
     alloc_stats_fill(&s);
-    alloc_print("strata: stats: allocated %zu, active %zu, mapped %zu (brk %zu, mmap %zu), "
+    alloc_print_fd(fd, "strata: stats: allocated %zu, active %zu, mapped %zu (brk %zu, mmap %zu), "
                 "metadata %zu bytes; %zu segments\n",
                 s.allocated, s.active, s.mapped, s.brk_bytes, s.mmap_bytes, s.metadata, s.segments);
-    alloc_print("strata: stats: large: %llu in use (%zu bytes), %llu allocations, %zu bytes cached\n",
+    alloc_print_fd(fd, "strata: stats: large: %llu in use (%zu bytes), %llu allocations, %zu bytes cached\n",
                 (unsigned long long)s.large_in_use, s.large_allocated,
                 (unsigned long long)s.large_allocations, s.large_cached);
-    alloc_print("strata: stats: purged %llu bytes; backend %s (%llu switches); %llu foreign frees; "
+    alloc_print_fd(fd, "strata: stats: purged %llu bytes; backend %s (%llu switches); %llu foreign frees; "
                 "syscalls: mmap %llu munmap %llu mremap %llu brk %llu madvise %llu\n",
                 (unsigned long long)s.purged, s.backend == STRATA_BACKEND_BRK ? "brk" : "mmap",
                 (unsigned long long)s.backend_switches, (unsigned long long)s.foreign_frees,
                 (unsigned long long)s.syscalls_mmap, (unsigned long long)s.syscalls_munmap,
                 (unsigned long long)s.syscalls_mremap, (unsigned long long)s.syscalls_brk,
                 (unsigned long long)s.syscalls_madvise);
-    alloc_print("strata: stats: class  block  in-use  allocations\n");
+    alloc_print_fd(fd, "strata: stats: class  block  in-use  allocations\n");
     for (unsigned c = 0; c < s.nclasses; c++)
         if (s.classes[c].allocations != 0)
-            alloc_print("strata: stats: %5u %6zu %7llu %12llu\n", c, s.classes[c].block_size,
+            alloc_print_fd(fd, "strata: stats: %5u %6zu %7llu %12llu\n", c, s.classes[c].block_size,
                         (unsigned long long)s.classes[c].in_use,
                         (unsigned long long)s.classes[c].allocations);
 }

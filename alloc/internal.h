@@ -48,6 +48,8 @@ int alloc_os_purge(void *p, size_t len);
 uintptr_t alloc_os_brk(uintptr_t want);
 bool alloc_os_mapped(const void *p, size_t len);
 void alloc_os_write(const char *s, size_t n);
+void alloc_os_write_fd(int fd, const char *s, size_t n);
+int alloc_os_dup_stderr(void);
 uint32_t alloc_os_now_ms(void);
 void alloc_os_random(void *buf, size_t n);
 size_t alloc_os_page_size(void);
@@ -61,6 +63,7 @@ size_t alloc_vfmt(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t alloc_fmt(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void alloc_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void alloc_print_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void alloc_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- core_options.c ---- */
@@ -129,7 +132,7 @@ alloc_large_t *alloc_large_of(const void *p);  /* header if p is a live large bl
 /* ---- core_stats.c ---- */
 struct strata_alloc_stats;
 void alloc_stats_fill(struct strata_alloc_stats *out);
-void alloc_stats_print(void);
+void alloc_stats_print(int fd);
 int alloc_trim(void);
 
 #endif

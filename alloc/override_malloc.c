@@ -129,7 +129,7 @@ EXPORT int malloc_trim(size_t pad)
 
 EXPORT void malloc_stats(void)
 {
-    alloc_stats_print();
+    alloc_stats_print(2);
 }
 
 /* Parameters are glibc-specific tuning knobs with no meaning here:

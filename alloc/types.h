@@ -67,8 +67,9 @@ typedef struct alloc_block {
 
 struct alloc_heap;
 
-/* A page descriptor; lives in its segment's header, one per slice. Only the
- * first slice of a page (slice_offset == 0) is a real descriptor. */
+/* A page descriptor; lives in its segment's header, one per slice. Every
+ * slice's `head` points to the descriptor of the page covering it (the
+ * page's first slice), so free() finds a page with one load. */
 typedef struct alloc_page {
     struct alloc_page *head;     /* the page this slice belongs to (itself when free) */
     alloc_block_t *free;         /* owner only: blocks ready to hand out */
@@ -176,6 +177,7 @@ typedef struct alloc_global {
     uint8_t *meta_cur, *meta_end;/* heap lock: bump area for heaps */
     pthread_key_t thread_key;    /* destructor abandons a dead thread's heap */
     int key_ok;
+    int stats_fd;                /* STRATA_STATS output at exit (a dup of stderr) */
     _Atomic size_t seg_bytes_brk, seg_bytes_mmap; /* mapped by backend */
     _Atomic size_t large_bytes;  /* mapped for large blocks (incl. cache) */
     _Atomic size_t large_in_use; /* usable bytes of live large blocks */
