@@ -9,6 +9,12 @@ add_executable(dropin_cxx_threads dropin/cxx_threads.cpp)
 target_include_directories(dropin_cxx_threads PRIVATE ${PROJECT_SOURCE_DIR}/include
                            ${STRATA_DROPIN_DIR})
 target_link_libraries(dropin_cxx_threads PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
+# The same program linked with -lstrata-malloc instead of preloading it.
+add_executable(dropin_cxx_threads_linked dropin/cxx_threads.cpp)
+target_include_directories(dropin_cxx_threads_linked PRIVATE ${PROJECT_SOURCE_DIR}/include
+                           ${STRATA_DROPIN_DIR})
+target_link_libraries(dropin_cxx_threads_linked PRIVATE strata-malloc Threads::Threads
+                      ${CMAKE_DL_LIBS})
 
 # strata_dropin_test(NAME SCRIPT ARGS... [STRATA_ENV VAR=VAL...]) — registers
 # dropin_NAME; STRATA_ENV words apply to the strata run only.
@@ -28,6 +34,8 @@ strata_dropin_test(git git.sh ${STRATA_DROPIN_SO})
 strata_dropin_test(sqlite sqlite.sh ${STRATA_DROPIN_SO})
 strata_dropin_test(cxx_threads cxx_threads.sh ${STRATA_DROPIN_SO}
                    $<TARGET_FILE:dropin_cxx_threads>)
+strata_dropin_test(cxx_linked cxx_linked.sh ${STRATA_DROPIN_SO} $<TARGET_FILE:dropin_cxx_threads>
+                   $<TARGET_FILE:dropin_cxx_threads_linked>)
 strata_dropin_test(static static.sh $<TARGET_FILE:strata-malloc_static> ${CMAKE_C_COMPILER}
                    ${PROJECT_SOURCE_DIR}/include)
 
