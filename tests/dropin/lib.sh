@@ -5,7 +5,9 @@
 #
 # A case script sources this file, defines `dropin_body` (the workload; it
 # runs in a fresh working directory and prefixes every program it wants under
-# test with "$DROPIN"), then calls `dropin_main "$@"`.
+# test with "$DROPIN", or picks its binary by $DROPIN_MODE), then calls
+# `dropin_main N`, N being the fewest strata statistics summaries (processes
+# that ran on strata and exited normally) the strata run must show.
 #
 # Arguments of every case: LIBSTRATA_MALLOC_SO [CASE ARGS...]. Extra
 # VAR=VALUE words for the strata run only (STRATA_BACKEND=mmap, ...) come
