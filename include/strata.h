@@ -236,10 +236,14 @@ typedef struct strata_elf_segment {
     uint64_t align;  /* p_align */
 } strata_elf_segment_t;
 
-/* Open an ELF file by path, fd (not closed, not moved) or memory buffer
- * (must outlive the handle). 0 or -errno: -ENOEXEC not an ELF file,
- * -EINVAL malformed (err says what and where), -ENOMEM, or the errno of
- * open/read. err may be NULL. */
+/* Open an ELF file by path, fd (not closed; its offset is not moved unless
+ * it is a pipe, which is read to its end) or memory buffer (must outlive
+ * the handle). Regular files are mapped read-only. 0 or -errno: -ENOEXEC
+ * not an ELF file, -EINVAL malformed header or header tables (err says what
+ * and at which offset), -EISDIR, -ENOMEM, or the errno of open/read. A
+ * section or segment whose own bytes lie outside the file does not fail
+ * the open: strata_elf_section_data/strata_elf_segment_data report it.
+ * err may be NULL. */
 STRATA_API int strata_elf_open(const char *path, strata_elf_t **out, strata_err_t *err);
 STRATA_API int strata_elf_open_fd(int fd, strata_elf_t **out, strata_err_t *err);
 STRATA_API int strata_elf_open_mem(const void *buf, size_t len, strata_elf_t **out,
