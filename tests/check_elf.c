@@ -491,6 +491,41 @@ START_TEST(cli_size_errors)
 }
 END_TEST
 
+START_TEST(cli_size_response_file)
+{
+    char rsp[] = "/tmp/strata-size-rsp-XXXXXX", args[128], out[8192];
+    int fd = mkstemp(rsp);
+    ck_assert_int_ge(fd, 0);
+    const char *words = "-x 'ok_le64'\n";
+    ck_assert_int_eq(write(fd, words, strlen(words)), (ssize_t)strlen(words));
+    close(fd);
+    snprintf(args, sizeof args, "size @%s", rsp);
+    int rc = run_cli(args, out, sizeof out);
+    unlink(rsp);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(out, "  0x162\t   0x28\t  0x3e8\t   1394\t    572\tok_le64\n"));
+    ck_assert_int_eq(run_cli("size @/nonexistent/rsp", out, sizeof out), 1);
+    ck_assert_str_eq(out, "strata: '@/nonexistent/rsp': No such file\n");
+}
+END_TEST
+
+START_TEST(cli_size_follows_symlinks)
+{
+    char link[] = "/tmp/strata-size-link-XXXXXX", target[700], args[128], out[8192];
+    int fd = mkstemp(link);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(link);
+    ok_path(target, sizeof target);
+    ck_assert_int_eq(symlink(target, link), 0);
+    snprintf(args, sizeof args, "size %s", link);
+    int rc = run_cli(args, out, sizeof out);
+    unlink(link);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(out, "    354\t     40\t   1000\t   1394\t    572\t/tmp/strata-size-link-"));
+}
+END_TEST
+
 START_TEST(cli_elf_views)
 {
     char out[65536];
@@ -524,6 +559,8 @@ static Suite *elf_suite(void)
     tcase_set_timeout(cli, 60);
     tcase_add_test(cli, cli_size_like_binutils);
     tcase_add_test(cli, cli_size_errors);
+    tcase_add_test(cli, cli_size_response_file);
+    tcase_add_test(cli, cli_size_follows_symlinks);
     tcase_add_test(cli, cli_elf_views);
     suite_add_tcase(s, cli);
     return s;

@@ -415,6 +415,7 @@ static void usage(FILE *to, int status)
                 "  -f                                  Ignored.\n"
                 "            --common                  Display total size for *COM* syms\n"
                 "            --target=<bfdname>        Set the binary file format (ELF only)\n"
+                "            @<file>                   Read options from <file>\n"
                 "  -h|-H|-?  --help                    Display this information\n"
                 "  -v|-V     --version                 Display the program's version\n"
                 "\n"
@@ -510,9 +511,86 @@ static void print_totals(const struct size_run *r)
     fputs("(TOTALS)\n", stdout);
 }
 
+/* ---- @file: arguments read from a file, as libiberty's expandargv ------ */
+
+struct argv_buf {
+    char **v;      /* the new argv, NULL-terminated */
+    size_t n, cap; /* used / allocated entries (not counting the NULL) */
+};
+
+static void argv_push(struct argv_buf *a, char *arg)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 16;
+        a->v = realloc(a->v, a->cap * sizeof *a->v);
+        if (!a->v) {
+            cli_error("out of memory");
+            exit(1);
+        }
+    }
+    a->v[a->n++] = arg;
+    a->v[a->n] = NULL;
+}
+
+/* Splits text at white space; quotes ' and " group, a backslash escapes. */
+static void split_words(struct argv_buf *a, const char *text)
+{
+    size_t len = strlen(text);
+    char *word = malloc(len + 1);
+    size_t w = 0;
+    bool in_word = false;
+    char quote = 0;
+    for (const char *p = text; word; p++) {
+        if (*p == '\0' || (!quote && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))) {
+            if (in_word) {
+                word[w] = '\0';
+                argv_push(a, strdup(word));
+            }
+            in_word = false;
+            w = 0;
+            if (*p == '\0')
+                break;
+        } else if (*p == '\\' && p[1]) {
+            word[w++] = *++p, in_word = true;
+        } else if (quote ? *p == quote : (*p == '\'' || *p == '"')) {
+            quote = quote ? 0 : *p, in_word = true;
+        } else {
+            word[w++] = *p, in_word = true;
+        }
+    }
+    free(word);
+}
+
+/* An "@file" argument whose file can be read is replaced by its words
+ * (nested @files too, up to a depth); any other argument stays. */
+static void expand_arg(struct argv_buf *a, char *arg, int depth)
+{
+    FILE *fp = arg[0] == '@' && depth < 8 ? fopen(arg + 1, "r") : NULL;
+    if (!fp) {
+        argv_push(a, arg);
+        return;
+    }
+    struct argv_buf words = {0};
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&text, &cap, '\0', fp);
+    fclose(fp);
+    if (n >= 0)
+        split_words(&words, text);
+    free(text);
+    for (size_t i = 0; i < words.n; i++)
+        expand_arg(a, words.v[i], depth + 1);
+    free(words.v);
+}
+
 int cmd_size(int argc, char **argv)
 {
     struct size_run r = {.format = FMT_BERKELEY, .radix = RADIX_DEC};
+    struct argv_buf args = {0};
+    for (int i = 0; i < argc; i++)
+        expand_arg(&args, argv[i], i == 0 ? 8 : 0);
+    argc = (int)args.n;
+    argv = args.v;
     parse_options(&r, argc, argv);
     if (optind == argc)
         display_file(&r, "a.out");
