@@ -134,8 +134,25 @@ void alloc_fork_parent(void)
     pthread_mutex_unlock(&alloc_global.heap_lock);
 }
 
+/* A thread that vanished in the fork may have left a page in the DELAYING
+ * state (it was pushing a free onto its owner's delayed list); nobody would
+ * ever clear it and the child would spin on it. Only the forking thread
+ * exists now, so the segments can be walked without locks. */
+static void fork_child_unfreeze_pages(void)
+{
+    for (alloc_segment_t *seg = alloc_global.segments; seg; seg = seg->next)
+        for (unsigned i = 1; i < ALLOC_SLICES; i++) {
+            alloc_page_t *p = &seg->pages[i];
+            uintptr_t tf = atomic_load_explicit(&p->thread_free, memory_order_relaxed);
+            if (p->head == p && p->block_size != 0 && (tf & 3) == ALLOC_TF_DELAYING)
+                atomic_store_explicit(&p->thread_free, (tf & ~(uintptr_t)3) | ALLOC_TF_NORMAL,
+                                      memory_order_relaxed);
+        }
+}
+
 void alloc_fork_child(void)
 {
+    fork_child_unfreeze_pages();
     alloc_registry_fork_child();
     pthread_mutex_init(&alloc_global.seg_lock, NULL);
     pthread_mutex_init(&alloc_global.large_lock, NULL);
