@@ -518,6 +518,7 @@ struct argv_buf {
     size_t n, cap; /* used / allocated entries (not counting the NULL) */
 };
 
+
 static void argv_push(struct argv_buf *a, char *arg)
 {
     if (a->n + 2 > a->cap) {
@@ -533,7 +534,7 @@ static void argv_push(struct argv_buf *a, char *arg)
 }
 
 /* Splits text at white space; quotes ' and " group, a backslash escapes. */
-static void split_words(struct argv_buf *a, const char *text)
+static void split_words(struct argv_buf *a, struct argv_buf *owned, const char *text)
 {
     size_t len = strlen(text);
     char *word = malloc(len + 1);
@@ -544,7 +545,9 @@ static void split_words(struct argv_buf *a, const char *text)
         if (*p == '\0' || (!quote && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))) {
             if (in_word) {
                 word[w] = '\0';
-                argv_push(a, strdup(word));
+                char *copy = strdup(word);
+                argv_push(owned, copy);
+                argv_push(a, copy);
             }
             in_word = false;
             w = 0;
@@ -562,8 +565,9 @@ static void split_words(struct argv_buf *a, const char *text)
 }
 
 /* An "@file" argument whose file can be read is replaced by its words
- * (nested @files too, up to a depth); any other argument stays. */
-static void expand_arg(struct argv_buf *a, char *arg, int depth)
+ * (nested @files too, up to a depth); any other argument stays. The words
+ * are also listed in owned, to be freed when the command ends. */
+static void expand_arg(struct argv_buf *a, struct argv_buf *owned, char *arg, int depth)
 {
     FILE *fp = arg[0] == '@' && depth < 8 ? fopen(arg + 1, "r") : NULL;
     if (!fp) {
@@ -576,19 +580,19 @@ static void expand_arg(struct argv_buf *a, char *arg, int depth)
     ssize_t n = getdelim(&text, &cap, '\0', fp);
     fclose(fp);
     if (n >= 0)
-        split_words(&words, text);
+        split_words(&words, owned, text);
     free(text);
     for (size_t i = 0; i < words.n; i++)
-        expand_arg(a, words.v[i], depth + 1);
+        expand_arg(a, owned, words.v[i], depth + 1);
     free(words.v);
 }
 
 int cmd_size(int argc, char **argv)
 {
     struct size_run r = {.format = FMT_BERKELEY, .radix = RADIX_DEC};
-    struct argv_buf args = {0};
+    struct argv_buf args = {0}, owned = {0};
     for (int i = 0; i < argc; i++)
-        expand_arg(&args, argv[i], i == 0 ? 8 : 0);
+        expand_arg(&args, &owned, argv[i], i == 0 ? 8 : 0);
     argc = (int)args.n;
     argv = args.v;
     parse_options(&r, argc, argv);
@@ -597,5 +601,9 @@ int cmd_size(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         display_file(&r, argv[i]);
     print_totals(&r);
+    for (size_t i = 0; i < owned.n; i++)
+        free(owned.v[i]);
+    free(owned.v);
+    free(args.v);
     return r.status;
 }
