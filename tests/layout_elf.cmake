@@ -38,6 +38,8 @@ if(STRATA_SIZE_BIN AND STRATA_READELF_BIN)
                    $<TARGET_FILE:strata-cli>)
   set_tests_properties(elf_size_crafted elf_size_differential elf_readelf_differential
                        PROPERTIES TIMEOUT 600 LABELS "differential")
+  # The crafted corpus through the CLI is quick: also under ASan+UBSan.
+  set_tests_properties(elf_size_crafted PROPERTIES LABELS "differential;sanitize")
 else()
   message(STATUS "layout-elf: binutils size/readelf not found; skipping the differential tests")
 endif()
