@@ -308,12 +308,13 @@ static void purge_run(struct purge_work *w)
 void alloc_segment_purge(bool force)
 {
     uint32_t now = alloc_os_now_ms();
+    /* Looked at every half delay (every time with a delay of 0). */
     uint32_t every = alloc_global.opt.purge_delay_ms / 2;
-    if (!force && now - alloc_global.last_purge_ms < (every ? every : 1))
+    if (!force && now - alloc_global.last_purge_ms < every)
         return; /* racy read: a hint, the check below is locked */
     struct purge_work w = {.n = 0};
     pthread_mutex_lock(&alloc_global.seg_lock);
-    if (force || now - alloc_global.last_purge_ms >= (every ? every : 1)) {
+    if (force || now - alloc_global.last_purge_ms >= every) {
         alloc_global.last_purge_ms = now;
         brk_trim(now, force);
         alloc_segment_t *next;
