@@ -640,18 +640,21 @@ STRATA_API const char *strata_layout_kind_name(unsigned kind);
  * MADV_NOHUGEPAGE (a 2 MiB page would be split on the first 4 KiB write and
  * later arms of split ranges cost ~70x). MADV_DONTNEED on the buffer drops
  * pages that outstanding snapshots still read from the buffer: use
- * strata_cow_discard, which saves them first.
+ * strata_cow_discard, which saves them first. The buffer is anonymous
+ * memory: write-protect faults on memfd/shmem cost ~6x more. Do not munmap,
+ * mremap or mprotect it yourself.
  */
 typedef struct strata_cow strata_cow_t;           /* a buffer */
 typedef struct strata_cow_snap strata_cow_snap_t; /* a snapshot of it */
 
 /* Flags of strata_cow_create. */
 enum strata_cow_flags {
-    /* When write faults come in ascending page order, resolve up to 16
-     * pages per fault (saving each first): ~1 us/page for sequential
-     * writers instead of one fault round trip per page, at the price of
-     * copying up to 15 pages past the end of a sequential run that may
-     * never be written. Off by default: only written pages are copied. */
+    /* When write faults come in ascending page order, resolve a window of
+     * pages per fault (saving each first), 16 at first, doubling per fault
+     * of the same run up to 256: ~2 us/page here for sequential writers
+     * instead of one ~12 us fault round trip per page, at the price of
+     * copying up to 255 pages past the end of a run that may never be
+     * written. Off by default: only written pages are copied. */
     STRATA_COW_SEQUENTIAL = 1u << 0,
     /* Accept a UFFD_USER_MODE_ONLY descriptor when that is all the process
      * may open. With it the kernel's own writes into a write-protected page
