@@ -285,3 +285,34 @@ void alloc_heap_trim(alloc_heap_t *heap)
         heap->direct[c] = heap->queue[c].first ? heap->queue[c].first : &alloc_empty_page;
     }
 }
+
+/* Frees abandoned pages whose every block has come back through remote
+ * frees (nobody may ever adopt their class again). Called from purge; at
+ * most RECLAIM_MAX pages per call, so a purge stays short; returns how
+ * many it freed. */
+#define RECLAIM_MAX 64
+unsigned alloc_heap_reclaim_abandoned(void)
+{
+    alloc_page_t *done[RECLAIM_MAX];
+    unsigned n = 0;
+    pthread_mutex_lock(&alloc_global.aband_lock);
+    for (unsigned c = 0; c < ALLOC_CLASSES && n < RECLAIM_MAX; c++) {
+        for (alloc_page_t **pp = &alloc_global.abandoned[c]; *pp && n < RECLAIM_MAX;) {
+            alloc_page_t *p = *pp;
+            uintptr_t tf = atomic_load_explicit(&p->thread_free, memory_order_acquire);
+            uint32_t free_n = 0;
+            for (uintptr_t b = tf & ~(uintptr_t)3; b != 0 && free_n <= p->used; free_n++)
+                b = ((alloc_block_t *)b)->next_enc ^ alloc_global.key;
+            if (free_n != p->used) {
+                pp = &p->next;
+                continue;
+            }
+            *pp = p->next; /* every block is back: nothing can touch it any more */
+            done[n++] = p;
+        }
+    }
+    pthread_mutex_unlock(&alloc_global.aband_lock);
+    for (unsigned i = 0; i < n; i++)
+        alloc_segment_page_release(done[i]); /* we are inside purge: no recursion */
+    return n;
+}

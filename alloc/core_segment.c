@@ -194,6 +194,13 @@ alloc_page_t *alloc_segment_page_new(unsigned n)
 
 void alloc_segment_page_free(alloc_page_t *page)
 {
+    alloc_segment_page_release(page);
+    alloc_segment_purge(false);
+}
+
+/* Gives the page's slices back (dirty, stamped with the time). */
+void alloc_segment_page_release(alloc_page_t *page)
+{
     alloc_segment_t *seg = (alloc_segment_t *)((uintptr_t)page & ~(uintptr_t)ALLOC_SEGMENT_MASK);
     unsigned i = (unsigned)(page - seg->pages), n = page->slice_count;
     uint32_t now = alloc_os_now_ms();
@@ -205,7 +212,6 @@ void alloc_segment_page_free(alloc_page_t *page)
     }
     seg->free_mask |= run_mask(i, n);
     pthread_mutex_unlock(&alloc_global.seg_lock);
-    alloc_segment_purge(false);
 }
 
 /* ---- purging ------------------------------------------------------------ */
@@ -307,14 +313,19 @@ static void purge_run(struct purge_work *w)
 
 void alloc_segment_purge(bool force)
 {
+    if (force) /* malloc_trim: first every fully free abandoned page */
+        while (alloc_heap_reclaim_abandoned() == 64)
+            ;
     uint32_t now = alloc_os_now_ms();
     /* Looked at every half delay (every time with a delay of 0). */
     uint32_t every = alloc_global.opt.purge_delay_ms / 2;
     if (!force && now - alloc_global.last_purge_ms < every)
         return; /* racy read: a hint, the check below is locked */
     struct purge_work w = {.n = 0};
+    bool due = false;
     pthread_mutex_lock(&alloc_global.seg_lock);
     if (force || now - alloc_global.last_purge_ms >= every) {
+        due = true;
         alloc_global.last_purge_ms = now;
         brk_trim(now, force);
         alloc_segment_t *next;
@@ -324,6 +335,8 @@ void alloc_segment_purge(bool force)
         }
     }
     pthread_mutex_unlock(&alloc_global.seg_lock);
+    if (due && !force)
+        alloc_heap_reclaim_abandoned();
     purge_run(&w);
     alloc_large_purge(force);
 }

@@ -84,7 +84,8 @@ unsigned alloc_class_for_align(size_t size, size_t align); /* ALLOC_CLASSES if n
 
 /* ---- core_segment.c: segments, slices, the ownership bitmap, purging ---- */
 alloc_page_t *alloc_segment_page_new(unsigned slices);      /* NULL: out of memory */
-void alloc_segment_page_free(alloc_page_t *page);
+void alloc_segment_page_free(alloc_page_t *page);    /* release, then purge what is due */
+void alloc_segment_page_release(alloc_page_t *page); /* slices back, no purge */
 void alloc_map_set(_Atomic uint64_t *map, uintptr_t region, bool on);
 bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region);
 void alloc_segment_purge(bool force);                        /* due (or all) work */
@@ -109,6 +110,7 @@ void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page);
 alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls);
 void alloc_heap_thread_done(void *heap);
 void alloc_heap_trim(alloc_heap_t *heap);
+unsigned alloc_heap_reclaim_abandoned(void); /* pages freed, <= 64 */
 
 /* ---- core_malloc.c: slow paths of the malloc family ---- */
 void *alloc_malloc_slow(alloc_heap_t *heap, size_t size);

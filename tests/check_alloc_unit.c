@@ -143,6 +143,36 @@ START_TEST(page_retire)
 }
 END_TEST
 
+/* A thread allocates and exits; its pages are abandoned; once another
+ * thread has freed every block, purge hands them back to the segments. */
+enum { ABANDON_N = 20000 };
+static void *abandon_blocks[ABANDON_N];
+
+static void *make_and_exit(void *arg)
+{
+    for (int i = 0; i < ABANDON_N; i++) {
+        abandon_blocks[i] = strata_malloc(700);
+        memset(abandon_blocks[i], 1, 700);
+    }
+    return arg;
+}
+
+START_TEST(page_abandon)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, make_and_exit, NULL);
+    pthread_join(t, NULL);
+    size_t active = stats().active;
+    ck_assert_uint_gt(active, ABANDON_N * 700);
+    ck_assert_ptr_nonnull(alloc_global.abandoned[alloc_size_class(700)]);
+    for (int i = 0; i < ABANDON_N; i++)
+        strata_free(abandon_blocks[i]);
+    strata_alloc_trim();
+    ck_assert_uint_lt(stats().active, active / 10);
+    ck_assert_uint_eq(stats().classes[alloc_size_class(700)].in_use, 0);
+}
+END_TEST
+
 START_TEST(calloc_zero)
 {
     for (int round = 0; round < 3; round++) {
@@ -455,7 +485,7 @@ int main(void)
         const TTest *tests[8];
     } cases[] = {
         {"sizeclass", {classes_bound, classes_usable}},
-        {"page", {page_lists, page_retire, calloc_zero}},
+        {"page", {page_lists, page_retire, page_abandon, calloc_zero}},
         {"large", {large_cache, large_calloc_fresh, large_realloc_mremap}},
         {"align", {alignment}},
         {"realloc", {realloc_paths}},
