@@ -373,6 +373,11 @@ START_TEST(compare_replays_stdin)
     py_check("import json, sys\nd = json.load(open(sys.argv[1]))\n"
              "st = [r['exit_status'] for a in d['allocators'] for r in a['runs']]\n"
              "assert st == [5] * 6, st\n");
+    /* A pipe nobody writes to (an inherited stdin) does not hang compare. */
+    r = sh("mkfifo f && exec 3<>f && \"$STRATA_CLI\" compare --json -n 1 --allocs glibc -- "
+           "\"$COMPARE_STDIN_LEN\" <f");
+    ck_assert_int_eq(r->status, 0);
+    assert_has(r->err, "nothing came on stdin for a second");
 }
 END_TEST
 

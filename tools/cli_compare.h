@@ -62,8 +62,9 @@ double cli_cmp_ratio(double v, double base);
 
 /* An fd every run can read from the start: /dev/null when our stdin is a
  * terminal, stdin itself when it is a regular file, else a memfd holding
- * all of stdin, read once now. -errno on failure. */
-int cli_stdin_prepare(void);
+ * all of stdin, read once now; /dev/null with *idle set when a pipe stayed
+ * silent for a second. -errno on failure (-EFBIG: over 1 GiB of input). */
+int cli_stdin_prepare(bool *idle);
 
 /* ---- cli_compare_report.c -------------------------------------------- */
 

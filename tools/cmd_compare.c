@@ -51,8 +51,9 @@ static void compare_usage(FILE *to)
           "  -h, --help         this text\n"
           "\n"
           "CMD's stdout is hashed and discarded, its stderr discarded (use strata run\n"
-          "to see them). Its stdin is /dev/null when strata's stdin is a terminal;\n"
-          "otherwise stdin is read once and given whole to every run. When stdout\n"
+          "to see them). Its stdin is /dev/null when strata's stdin is a terminal\n"
+          "(or a pipe silent for a second); otherwise stdin is read once (up to\n"
+          "1 GiB) and given whole to every run. When stdout\n"
           "or the exit status differ between allocators, that is reported on stderr\n"
           "and strata exits 1. A progress line is shown on a terminal.\n"
           "\n"
@@ -284,11 +285,16 @@ static int compare_execute(cli_cmp_t *c, const char *path)
     }
     if (st)
         cli_error("out of memory");
-    int in_fd = st ? -1 : cli_stdin_prepare();
+    bool idle = false;
+    int in_fd = st ? -1 : cli_stdin_prepare(&idle);
     if (in_fd < 0 && !st) {
         cli_error("stdin: cannot keep a copy for every run: %s", strerror(-in_fd));
         st = STRATA_EXIT_FAIL;
     }
+    if (idle)
+        cli_error("note: nothing came on stdin for a second, so %s gets /dev/null "
+                  "(redirect input from a file to give it some)",
+                  c->cmd[0]);
     int err_fd = st ? -1 : memfd_create("strata-compare-stderr", MFD_CLOEXEC);
     if (!st)
         st = compare_rounds(c, path, envs, in_fd, err_fd);
