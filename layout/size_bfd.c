@@ -317,7 +317,9 @@ static int check_link_order(bfd_emu_t *b)
 {
     for (uint32_t k = 0; k < b->norder; k++) {
         const strata_elf_section_t *s = sh(b, b->order[k]);
-        if ((s->flags & SHF_LINK_ORDER) && s->link != 0 && !b->made[s->link])
+        /* (sh_link may be SHN_BEFORE/SHN_AFTER, past the table, on x86) */
+        if ((s->flags & SHF_LINK_ORDER) && s->link != 0 &&
+            (s->link >= b->elf->hdr.shnum || !b->made[s->link]))
             return reject(b, b->order[k], "SHF_LINK_ORDER points to a discarded section");
         if (s->type == SHT_GROUP) {
             int rc = check_group(b, b->order[k]);

@@ -29,6 +29,9 @@ KNOWN_DIVERGENCES = {
     # e_phentsize smaller than a program header: BFD ignores the field and
     # reads 56-byte entries anyway; strata, like readelf, reports it.
     "phentsize_small",
+    # SHF_LINK_ORDER pointing at SHN_BEFORE: both reject the file; binutils
+    # also prints its "sh_link [65280] ... is incorrect" diagnostic first.
+    "link_order_before",
 }
 
 
