@@ -12,23 +12,23 @@
 
 #include "internal.h"
 
-#define AR_MAGIC "!<arch>\n"
+#define AR_MAGIC      "!<arch>\n"
 #define AR_THIN_MAGIC "!<thin>\n"
-#define AR_MAGIC_LEN 8
-#define AR_HDR_LEN 60
+#define AR_MAGIC_LEN  8
+#define AR_HDR_LEN    60
 
 struct strata_ar {
-    const uint8_t *data;   /* the archive bytes */
-    uint64_t size;         /* bytes at data */
-    uint64_t pos;          /* offset of the next header; even, <= size */
-    int thin;              /* 1 for "!<thin>\n" */
-    const char *longnames; /* the "//" table, or NULL */
+    const uint8_t *data;    /* the archive bytes */
+    uint64_t size;          /* bytes at data */
+    uint64_t pos;           /* offset of the next header; even, <= size */
+    int thin;               /* 1 for "!<thin>\n" */
+    const char *longnames;  /* the "//" table, or NULL */
     uint64_t longnames_len; /* bytes at longnames */
-    char *name;            /* the current member's name, NUL-terminated */
-    size_t name_cap;       /* bytes allocated at name */
-    void *map;             /* owned mapping (strata_ar_open), or NULL */
-    size_t map_len;        /* length of map */
-    void *copy;            /* owned read(2) copy, or NULL */
+    char *name;             /* the current member's name, NUL-terminated */
+    size_t name_cap;        /* bytes allocated at name */
+    void *map;              /* owned mapping (strata_ar_open), or NULL */
+    size_t map_len;         /* length of map */
+    void *copy;             /* owned read(2) copy, or NULL */
 };
 
 int strata_ar_is_archive(const void *buf, size_t len)
@@ -75,8 +75,9 @@ static int long_name(strata_ar_t *ar, uint64_t hdr_off, const uint8_t *field, st
 {
     uint64_t off;
     if (!parse_decimal(field + 1, 15, &off) || !ar->longnames || off >= ar->longnames_len)
-        return elf_fail(err, -EINVAL, hdr_off, "archive member name refers outside the "
-                                               "long-name table");
+        return elf_fail(err, -EINVAL, hdr_off,
+                        "archive member name refers outside the "
+                        "long-name table");
     const char *s = ar->longnames + off;
     size_t n = 0, max = (size_t)(ar->longnames_len - off);
     while (n < max && s[n] != '\n' && s[n] != '\0')
@@ -169,8 +170,9 @@ static int read_header(strata_ar_t *ar, uint64_t *size, strata_err_t *err)
     if (!elf_in_range(ar->size, ar->pos, AR_HDR_LEN))
         return elf_fail(err, -EINVAL, ar->pos, "truncated archive member header");
     if (h[58] != '`' || h[59] != '\n')
-        return elf_fail(err, -EINVAL, ar->pos + 58, "archive member header without its "
-                                                    "`\\n terminator");
+        return elf_fail(err, -EINVAL, ar->pos + 58,
+                        "archive member header without its "
+                        "`\\n terminator");
     if (!parse_decimal(h + 48, 10, size))
         return elf_fail(err, -EINVAL, ar->pos + 48, "archive member size is not a number");
     return 0;

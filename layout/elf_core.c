@@ -17,11 +17,11 @@
 
 #include "internal.h"
 
-#define NT_FILE_TYPE 0x46494c45u    /* NT_FILE */
-#define NT_SIGINFO_TYPE 0x53494749u /* NT_SIGINFO */
-#define NT_PRXFPREG_TYPE 0x46e62b7fu
+#define NT_FILE_TYPE       0x46494c45u /* NT_FILE */
+#define NT_SIGINFO_TYPE    0x53494749u /* NT_SIGINFO */
+#define NT_PRXFPREG_TYPE   0x46e62b7fu
 #define NT_X86_XSTATE_TYPE 0x202u
-#define NT_GDB_TDESC_TYPE 0xff000000u /* gdb's gcore: the target description */
+#define NT_GDB_TDESC_TYPE  0xff000000u /* gdb's gcore: the target description */
 
 /* Notes parsing state, as BFD keeps it in its core tdata. */
 struct core_ctx {
@@ -34,18 +34,30 @@ struct core_ctx {
 static const char *phdr_prefix(uint32_t type)
 {
     switch (type) {
-    case PT_NULL: return "null";
-    case PT_LOAD: return "load";
-    case PT_DYNAMIC: return "dynamic";
-    case PT_INTERP: return "interp";
-    case PT_NOTE: return "note";
-    case PT_SHLIB: return "shlib";
-    case PT_PHDR: return "phdr";
-    case PT_GNU_EH_FRAME: return "eh_frame_hdr";
-    case PT_GNU_STACK: return "stack";
-    case PT_GNU_RELRO: return "relro";
-    case 0x6474e554: return "sframe"; /* PT_GNU_SFRAME */
-    default: return "segment";
+    case PT_NULL:
+        return "null";
+    case PT_LOAD:
+        return "load";
+    case PT_DYNAMIC:
+        return "dynamic";
+    case PT_INTERP:
+        return "interp";
+    case PT_NOTE:
+        return "note";
+    case PT_SHLIB:
+        return "shlib";
+    case PT_PHDR:
+        return "phdr";
+    case PT_GNU_EH_FRAME:
+        return "eh_frame_hdr";
+    case PT_GNU_STACK:
+        return "stack";
+    case PT_GNU_RELRO:
+        return "relro";
+    case 0x6474e554:
+        return "sframe"; /* PT_GNU_SFRAME */
+    default:
+        return "segment";
     }
 }
 
@@ -108,10 +120,17 @@ static int prstatus(struct core_ctx *c, const elf_note_raw_t *n)
 {
     uint64_t lwp_at, regs;
     switch (n->descsz) {
-    case 336: lwp_at = 32, regs = 216; break; /* x86-64 */
-    case 296: lwp_at = 24, regs = 216; break; /* x32 */
-    case 144: lwp_at = 24, regs = 68; break;  /* i386 */
-    default: return 0;
+    case 336:
+        lwp_at = 32, regs = 216;
+        break; /* x86-64 */
+    case 296:
+        lwp_at = 24, regs = 216;
+        break; /* x32 */
+    case 144:
+        lwp_at = 24, regs = 68;
+        break; /* i386 */
+    default:
+        return 0;
     }
     c->lwpid = (int)desc_u32(c->elf, n, lwp_at);
     return note_section(c, ".reg", regs, true);
@@ -140,8 +159,7 @@ static void prpsinfo(struct core_ctx *c, const elf_note_raw_t *n)
 /* Which notes BFD reads with its Linux/SVR4 core grokker. */
 static bool generic_owner(const elf_note_raw_t *n)
 {
-    static const char *const others[] = {"FreeBSD", "NetBSD-CORE", "OpenBSD", "QNX", "SPU/",
-                                         "GNU"};
+    static const char *const others[] = {"FreeBSD", "NetBSD-CORE", "OpenBSD", "QNX", "SPU/", "GNU"};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         size_t len = strlen(others[i]);
         if (n->namesz >= len && !strncmp(n->name, others[i], len))
@@ -161,19 +179,27 @@ static int one_note(const elf_note_raw_t *n, void *arg)
     if (!generic_owner(n))
         return 0;
     switch (n->type) {
-    case NT_PRSTATUS: return prstatus(c, n);
-    case NT_FPREGSET: return owner_is(n, "CORE") ? note_section(c, ".reg2", n->descsz, true) : 0;
-    case NT_PRPSINFO: prpsinfo(c, n); return 0;
-    case NT_AUXV: return note_section(c, ".auxv", n->descsz, false);
-    case NT_FILE_TYPE: return note_section(c, ".note.linuxcore.file", n->descsz, true);
-    case NT_SIGINFO_TYPE: return note_section(c, ".note.linuxcore.siginfo", n->descsz, true);
+    case NT_PRSTATUS:
+        return prstatus(c, n);
+    case NT_FPREGSET:
+        return owner_is(n, "CORE") ? note_section(c, ".reg2", n->descsz, true) : 0;
+    case NT_PRPSINFO:
+        prpsinfo(c, n);
+        return 0;
+    case NT_AUXV:
+        return note_section(c, ".auxv", n->descsz, false);
+    case NT_FILE_TYPE:
+        return note_section(c, ".note.linuxcore.file", n->descsz, true);
+    case NT_SIGINFO_TYPE:
+        return note_section(c, ".note.linuxcore.siginfo", n->descsz, true);
     case NT_PRXFPREG_TYPE:
         return owner_is(n, "LINUX") ? note_section(c, ".reg-xfp", n->descsz, true) : 0;
     case NT_X86_XSTATE_TYPE:
         return owner_is(n, "LINUX") ? note_section(c, ".reg-xstate", n->descsz, true) : 0;
     case NT_GDB_TDESC_TYPE:
         return owner_is(n, "GDB") ? note_section(c, ".gdb-tdesc", n->descsz, true) : 0;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 

@@ -10,14 +10,50 @@
 
 #include "internal.h"
 
-enum { EH_TYPE, EH_MACHINE, EH_VERSION, EH_ENTRY, EH_PHOFF, EH_SHOFF, EH_FLAGS, EH_EHSIZE,
-       EH_PHENTSIZE, EH_PHNUM, EH_SHENTSIZE, EH_SHNUM, EH_SHSTRNDX, EH_NFIELDS };
+enum {
+    EH_TYPE,
+    EH_MACHINE,
+    EH_VERSION,
+    EH_ENTRY,
+    EH_PHOFF,
+    EH_SHOFF,
+    EH_FLAGS,
+    EH_EHSIZE,
+    EH_PHENTSIZE,
+    EH_PHNUM,
+    EH_SHENTSIZE,
+    EH_SHNUM,
+    EH_SHSTRNDX,
+    EH_NFIELDS
+};
 
 static const elf_field_t ehdr_fields[2][EH_NFIELDS] = {
-    {{16, 2}, {18, 2}, {20, 4}, {24, 4}, {28, 4}, {32, 4}, {36, 4}, {40, 2}, {42, 2},
-     {44, 2}, {46, 2}, {48, 2}, {50, 2}},
-    {{16, 2}, {18, 2}, {20, 4}, {24, 8}, {32, 8}, {40, 8}, {48, 4}, {52, 2}, {54, 2},
-     {56, 2}, {58, 2}, {60, 2}, {62, 2}},
+    {{16, 2},
+     {18, 2},
+     {20, 4},
+     {24, 4},
+     {28, 4},
+     {32, 4},
+     {36, 4},
+     {40, 2},
+     {42, 2},
+     {44, 2},
+     {46, 2},
+     {48, 2},
+     {50, 2}},
+    {{16, 2},
+     {18, 2},
+     {20, 4},
+     {24, 8},
+     {32, 8},
+     {40, 8},
+     {48, 4},
+     {52, 2},
+     {54, 2},
+     {56, 2},
+     {58, 2},
+     {60, 2},
+     {62, 2}},
 };
 
 /* Section 0's fields used by extended numbering (sh_size, sh_link, sh_info). */
@@ -78,8 +114,8 @@ static int resolve_extended(const elf_image_t *img, strata_elf_header_t *h, stra
     uint64_t rec = img->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
     if (h->shentsize < rec)
         return elf_fail(err, -EINVAL, img->is64 ? 58 : 46,
-                        "e_shentsize %u too small for extended numbering (need %llu)",
-                        h->shentsize, (unsigned long long)rec);
+                        "e_shentsize %u too small for extended numbering (need %llu)", h->shentsize,
+                        (unsigned long long)rec);
     if (!elf_in_range(img->size, h->shoff, rec))
         return elf_fail(err, -EINVAL, h->shoff,
                         "section header 0 (extended numbering) at offset %llu is past the "

@@ -31,8 +31,8 @@ static int read_all(int fd, bool seekable, const void **data, uint64_t *size, vo
             buf = nbuf;
             cap = ncap;
         }
-        ssize_t n = seekable ? pread(fd, buf + len, cap - len, (off_t)len)
-                             : read(fd, buf + len, cap - len);
+        ssize_t n =
+            seekable ? pread(fd, buf + len, cap - len, (off_t)len) : read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -50,8 +50,7 @@ static int read_all(int fd, bool seekable, const void **data, uint64_t *size, vo
     return 0;
 }
 
-int elf_map_fd(int fd, const void **data, uint64_t *size, void **map, size_t *map_len,
-               void **copy)
+int elf_map_fd(int fd, const void **data, uint64_t *size, void **map, size_t *map_len, void **copy)
 {
     struct stat st;
     *data = NULL;
@@ -78,8 +77,8 @@ int elf_map_fd(int fd, const void **data, uint64_t *size, void **map, size_t *ma
     return read_all(fd, S_ISREG(st.st_mode) || S_ISBLK(st.st_mode), data, size, copy);
 }
 
-int elf_map_path(const char *path, const void **data, uint64_t *size, void **map,
-                 size_t *map_len, void **copy)
+int elf_map_path(const char *path, const void **data, uint64_t *size, void **map, size_t *map_len,
+                 void **copy)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -15,54 +15,97 @@ typedef struct elf_name {
     const char *name;
 } elf_name_t;
 
-#define N(v, s) {v, s}
+#define N(v, s)                                                                                    \
+    {                                                                                              \
+        v, s                                                                                       \
+    }
 
 static const elf_name_t e_types[] = {
-    N(ET_NONE, "NONE (None)"), N(ET_REL, "REL (Relocatable file)"),
-    N(ET_EXEC, "EXEC (Executable file)"), N(ET_DYN, "DYN (Shared object file)"),
+    N(ET_NONE, "NONE (None)"),
+    N(ET_REL, "REL (Relocatable file)"),
+    N(ET_EXEC, "EXEC (Executable file)"),
+    N(ET_DYN, "DYN (Shared object file)"),
     N(ET_CORE, "CORE (Core file)"),
 };
 
 static const elf_name_t machines[] = {
-    N(EM_NONE, "None"), N(EM_SPARC, "Sparc"), N(EM_386, "Intel 80386"),
-    N(EM_68K, "MC68000"), N(EM_MIPS, "MIPS R3000"), N(EM_PARISC, "HPPA"),
-    N(EM_PPC, "PowerPC"), N(EM_PPC64, "PowerPC64"), N(EM_S390, "IBM S/390"),
-    N(EM_ARM, "ARM"), N(EM_SH, "Renesas / SuperH SH"), N(EM_SPARCV9, "Sparc v9"),
-    N(EM_IA_64, "Intel IA-64"), N(EM_X86_64, "Advanced Micro Devices X86-64"),
-    N(EM_AARCH64, "AArch64"), N(EM_RISCV, "RISC-V"), N(EM_BPF, "Linux BPF"),
-    N(EM_IAMCU, "Intel MCU"), N(258, "LoongArch"),
+    N(EM_NONE, "None"),
+    N(EM_SPARC, "Sparc"),
+    N(EM_386, "Intel 80386"),
+    N(EM_68K, "MC68000"),
+    N(EM_MIPS, "MIPS R3000"),
+    N(EM_PARISC, "HPPA"),
+    N(EM_PPC, "PowerPC"),
+    N(EM_PPC64, "PowerPC64"),
+    N(EM_S390, "IBM S/390"),
+    N(EM_ARM, "ARM"),
+    N(EM_SH, "Renesas / SuperH SH"),
+    N(EM_SPARCV9, "Sparc v9"),
+    N(EM_IA_64, "Intel IA-64"),
+    N(EM_X86_64, "Advanced Micro Devices X86-64"),
+    N(EM_AARCH64, "AArch64"),
+    N(EM_RISCV, "RISC-V"),
+    N(EM_BPF, "Linux BPF"),
+    N(EM_IAMCU, "Intel MCU"),
+    N(258, "LoongArch"),
 };
 
 static const elf_name_t osabis[] = {
-    N(ELFOSABI_SYSV, "UNIX - System V"), N(ELFOSABI_HPUX, "UNIX - HP-UX"),
-    N(ELFOSABI_NETBSD, "UNIX - NetBSD"), N(ELFOSABI_GNU, "UNIX - GNU"),
-    N(ELFOSABI_SOLARIS, "UNIX - Solaris"), N(ELFOSABI_FREEBSD, "UNIX - FreeBSD"),
-    N(ELFOSABI_OPENBSD, "UNIX - OpenBSD"), N(ELFOSABI_ARM, "ARM"),
+    N(ELFOSABI_SYSV, "UNIX - System V"),      N(ELFOSABI_HPUX, "UNIX - HP-UX"),
+    N(ELFOSABI_NETBSD, "UNIX - NetBSD"),      N(ELFOSABI_GNU, "UNIX - GNU"),
+    N(ELFOSABI_SOLARIS, "UNIX - Solaris"),    N(ELFOSABI_FREEBSD, "UNIX - FreeBSD"),
+    N(ELFOSABI_OPENBSD, "UNIX - OpenBSD"),    N(ELFOSABI_ARM, "ARM"),
     N(ELFOSABI_STANDALONE, "Standalone App"),
 };
 
 static const elf_name_t p_types[] = {
-    N(PT_NULL, "NULL"), N(PT_LOAD, "LOAD"), N(PT_DYNAMIC, "DYNAMIC"),
-    N(PT_INTERP, "INTERP"), N(PT_NOTE, "NOTE"), N(PT_SHLIB, "SHLIB"),
-    N(PT_PHDR, "PHDR"), N(PT_TLS, "TLS"), N(PT_GNU_EH_FRAME, "GNU_EH_FRAME"),
-    N(PT_GNU_STACK, "GNU_STACK"), N(PT_GNU_RELRO, "GNU_RELRO"),
-    N(PT_GNU_PROPERTY, "GNU_PROPERTY"), N(0x6474e554, "GNU_SFRAME"),
-    N(0x65a3dbe5, "OPENBSD_MUTABLE"), N(0x65a3dbe6, "OPENBSD_RANDOMIZE"),
-    N(0x65a41be6, "OPENBSD_WXNEEDED"), N(0x65a41bf0, "OPENBSD_BOOTDATA"),
+    N(PT_NULL, "NULL"),
+    N(PT_LOAD, "LOAD"),
+    N(PT_DYNAMIC, "DYNAMIC"),
+    N(PT_INTERP, "INTERP"),
+    N(PT_NOTE, "NOTE"),
+    N(PT_SHLIB, "SHLIB"),
+    N(PT_PHDR, "PHDR"),
+    N(PT_TLS, "TLS"),
+    N(PT_GNU_EH_FRAME, "GNU_EH_FRAME"),
+    N(PT_GNU_STACK, "GNU_STACK"),
+    N(PT_GNU_RELRO, "GNU_RELRO"),
+    N(PT_GNU_PROPERTY, "GNU_PROPERTY"),
+    N(0x6474e554, "GNU_SFRAME"),
+    N(0x65a3dbe5, "OPENBSD_MUTABLE"),
+    N(0x65a3dbe6, "OPENBSD_RANDOMIZE"),
+    N(0x65a41be6, "OPENBSD_WXNEEDED"),
+    N(0x65a41bf0, "OPENBSD_BOOTDATA"),
 };
 
 static const elf_name_t sh_types[] = {
-    N(SHT_NULL, "NULL"), N(SHT_PROGBITS, "PROGBITS"), N(SHT_SYMTAB, "SYMTAB"),
-    N(SHT_STRTAB, "STRTAB"), N(SHT_RELA, "RELA"), N(SHT_HASH, "HASH"),
-    N(SHT_DYNAMIC, "DYNAMIC"), N(SHT_NOTE, "NOTE"), N(SHT_NOBITS, "NOBITS"),
-    N(SHT_REL, "REL"), N(SHT_SHLIB, "SHLIB"), N(SHT_DYNSYM, "DYNSYM"),
-    N(SHT_INIT_ARRAY, "INIT_ARRAY"), N(SHT_FINI_ARRAY, "FINI_ARRAY"),
-    N(SHT_PREINIT_ARRAY, "PREINIT_ARRAY"), N(SHT_GROUP, "GROUP"),
-    N(SHT_SYMTAB_SHNDX, "SYMTAB SECTION INDICES"), N(19, "RELR"),
-    N(SHT_GNU_HASH, "GNU_HASH"), N(SHT_GNU_LIBLIST, "GNU_LIBLIST"),
-    N(SHT_GNU_ATTRIBUTES, "GNU_ATTRIBUTES"), N(0x6ffffff4, "GNU_SFRAME"),
-    N(SHT_GNU_verdef, "VERDEF"), N(SHT_GNU_verneed, "VERNEED"), N(SHT_GNU_versym, "VERSYM"),
-    N(0x7ffffffd, "AUXILIARY"), N(0x7fffffff, "FILTER"),
+    N(SHT_NULL, "NULL"),
+    N(SHT_PROGBITS, "PROGBITS"),
+    N(SHT_SYMTAB, "SYMTAB"),
+    N(SHT_STRTAB, "STRTAB"),
+    N(SHT_RELA, "RELA"),
+    N(SHT_HASH, "HASH"),
+    N(SHT_DYNAMIC, "DYNAMIC"),
+    N(SHT_NOTE, "NOTE"),
+    N(SHT_NOBITS, "NOBITS"),
+    N(SHT_REL, "REL"),
+    N(SHT_SHLIB, "SHLIB"),
+    N(SHT_DYNSYM, "DYNSYM"),
+    N(SHT_INIT_ARRAY, "INIT_ARRAY"),
+    N(SHT_FINI_ARRAY, "FINI_ARRAY"),
+    N(SHT_PREINIT_ARRAY, "PREINIT_ARRAY"),
+    N(SHT_GROUP, "GROUP"),
+    N(SHT_SYMTAB_SHNDX, "SYMTAB SECTION INDICES"),
+    N(19, "RELR"),
+    N(SHT_GNU_HASH, "GNU_HASH"),
+    N(SHT_GNU_LIBLIST, "GNU_LIBLIST"),
+    N(SHT_GNU_ATTRIBUTES, "GNU_ATTRIBUTES"),
+    N(0x6ffffff4, "GNU_SFRAME"),
+    N(SHT_GNU_verdef, "VERDEF"),
+    N(SHT_GNU_verneed, "VERNEED"),
+    N(SHT_GNU_versym, "VERSYM"),
+    N(0x7ffffffd, "AUXILIARY"),
+    N(0x7fffffff, "FILTER"),
 };
 
 #undef N
@@ -123,8 +166,7 @@ static const char *proc_segment(unsigned machine, unsigned t)
     return NULL;
 }
 
-const char *strata_elf_segment_type_name(unsigned e_machine, unsigned p_type, char *buf,
-                                         size_t len)
+const char *strata_elf_segment_type_name(unsigned e_machine, unsigned p_type, char *buf, size_t len)
 {
     const char *s = LOOKUP(p_types, p_type);
     if (!s && p_type >= PT_LOPROC && p_type <= PT_HIPROC)
@@ -181,11 +223,16 @@ const char *strata_elf_section_type_name(unsigned e_machine, unsigned sh_type, c
  * bits each collapse into one 'o' / 'p'. */
 static char flag_letter(unsigned machine, unsigned osabi, uint64_t flag, uint64_t *rest)
 {
-    static const struct { uint64_t bit; char c; } generic[] = {
-        {SHF_WRITE, 'W'}, {SHF_ALLOC, 'A'}, {SHF_EXECINSTR, 'X'}, {SHF_MERGE, 'M'},
-        {SHF_STRINGS, 'S'}, {SHF_INFO_LINK, 'I'}, {SHF_LINK_ORDER, 'L'},
-        {SHF_OS_NONCONFORMING, 'O'}, {SHF_GROUP, 'G'}, {SHF_TLS, 'T'},
-        {SHF_EXCLUDE, 'E'}, {SHF_COMPRESSED, 'C'},
+    static const struct {
+        uint64_t bit;
+        char c;
+    } generic[] = {
+        {SHF_WRITE, 'W'},      {SHF_ALLOC, 'A'},
+        {SHF_EXECINSTR, 'X'},  {SHF_MERGE, 'M'},
+        {SHF_STRINGS, 'S'},    {SHF_INFO_LINK, 'I'},
+        {SHF_LINK_ORDER, 'L'}, {SHF_OS_NONCONFORMING, 'O'},
+        {SHF_GROUP, 'G'},      {SHF_TLS, 'T'},
+        {SHF_EXCLUDE, 'E'},    {SHF_COMPRESSED, 'C'},
     };
     for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
         if (generic[i].bit == flag)

@@ -19,8 +19,9 @@ int elf_notes_walk(const elf_image_t *img, uint64_t off, uint64_t size, uint64_t
                    int (*fn)(const elf_note_raw_t *n, void *arg), void *arg, strata_err_t *err)
 {
     if (!elf_in_range(img->size, off, size))
-        return elf_fail(err, -EINVAL, off, "notes at offset %llu (%llu bytes) pass the end of "
-                                           "the file",
+        return elf_fail(err, -EINVAL, off,
+                        "notes at offset %llu (%llu bytes) pass the end of "
+                        "the file",
                         (unsigned long long)off, (unsigned long long)size);
     align = align == 8 ? 8 : 4;
     uint64_t p = 0;
@@ -34,8 +35,9 @@ int elf_notes_walk(const elf_image_t *img, uint64_t off, uint64_t size, uint64_t
         elf_get(img, off + p + 8, 4, &v), n.type = (uint32_t)v;
         uint64_t name_at = p + 12, desc_at = p + pad(12 + (uint64_t)n.namesz, align);
         if (n.namesz > size - name_at || desc_at > size || n.descsz > size - desc_at)
-            return elf_fail(err, -EINVAL, off + p, "note name or descriptor (%u + %u bytes) "
-                                                   "runs past the end of its note area",
+            return elf_fail(err, -EINVAL, off + p,
+                            "note name or descriptor (%u + %u bytes) "
+                            "runs past the end of its note area",
                             n.namesz, n.descsz);
         n.name = (const char *)img->data + off + name_at;
         n.desc = img->data + off + desc_at;
@@ -58,8 +60,8 @@ struct public_ctx {
 static int to_public(const elf_note_raw_t *n, void *arg)
 {
     struct public_ctx *c = arg;
-    strata_elf_note_t out = {.name = "", .type = n->type, .desc = n->desc,
-                             .descsz = n->descsz, .offset = n->offset};
+    strata_elf_note_t out = {
+        .name = "", .type = n->type, .desc = n->desc, .descsz = n->descsz, .offset = n->offset};
     if (n->namesz > 0 && memchr(n->name, '\0', n->namesz))
         out.name = n->name;
     return c->fn(&out, c->arg);
@@ -82,8 +84,7 @@ int strata_elf_notes(const strata_elf_t *elf, int (*fn)(const strata_elf_note_t 
         for (size_t i = 0; !rc && i < strata_elf_segment_count(elf); i++) {
             const strata_elf_segment_t *p = &elf->segments[i];
             if (p->type == PT_NOTE)
-                rc = elf_notes_walk(&elf->img, p->offset, p->filesz, p->align, to_public, &c,
-                                    err);
+                rc = elf_notes_walk(&elf->img, p->offset, p->filesz, p->align, to_public, &c, err);
         }
         return rc;
     }

@@ -11,8 +11,19 @@
 
 #include "internal.h"
 
-enum { SH_NAME, SH_TYPE, SH_FLAGS, SH_ADDR, SH_OFFSET, SH_SIZE, SH_LINK, SH_INFO,
-       SH_ADDRALIGN, SH_ENTSIZE, SH_NFIELDS };
+enum {
+    SH_NAME,
+    SH_TYPE,
+    SH_FLAGS,
+    SH_ADDR,
+    SH_OFFSET,
+    SH_SIZE,
+    SH_LINK,
+    SH_INFO,
+    SH_ADDRALIGN,
+    SH_ENTSIZE,
+    SH_NFIELDS
+};
 
 static const elf_field_t shdr_fields[2][SH_NFIELDS] = {
     {{0, 4}, {4, 4}, {8, 4}, {12, 4}, {16, 4}, {20, 4}, {24, 4}, {28, 4}, {32, 4}, {36, 4}},
@@ -44,9 +55,10 @@ static int check_table(const strata_elf_t *elf, strata_err_t *err)
 }
 
 /* Inlined once per class so that every field width is a constant. */
-static inline __attribute__((always_inline)) void
-read_fields(const elf_image_t *img, uint64_t base, uint32_t index, strata_elf_section_t *s,
-            const elf_field_t *f)
+static inline __attribute__((always_inline)) void read_fields(const elf_image_t *img, uint64_t base,
+                                                              uint32_t index,
+                                                              strata_elf_section_t *s,
+                                                              const elf_field_t *f)
 {
     s->name = "";
     s->index = index;
@@ -109,8 +121,7 @@ int elf_parse_sections(strata_elf_t *elf, strata_err_t *err)
      * file size (checked above), so the product cannot overflow. */
     elf->sections = malloc((size_t)h->shnum * sizeof *elf->sections);
     if (!elf->sections)
-        return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u section headers",
-                        h->shnum);
+        return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u section headers", h->shnum);
     for (uint32_t i = 0; i < h->shnum; i++)
         read_one(&elf->img, h->shoff + (uint64_t)i * h->shentsize, i, &elf->sections[i]);
     if (load_names(elf) < 0)

@@ -63,8 +63,7 @@ static bool in_file(const strata_elf_section_t *s, const strata_elf_segment_t *p
     return s->type == SHT_NOBITS || range_in(s->offset, size, p->offset, p->filesz);
 }
 
-static bool in_memory(const strata_elf_section_t *s, const strata_elf_segment_t *p,
-                      uint64_t size)
+static bool in_memory(const strata_elf_section_t *s, const strata_elf_segment_t *p, uint64_t size)
 {
     return !(s->flags & SHF_ALLOC) || range_in(s->addr, size, p->vaddr, p->memsz);
 }
@@ -74,10 +73,10 @@ static bool edge_ok(const strata_elf_section_t *s, const strata_elf_segment_t *p
 {
     if ((p->type != PT_DYNAMIC && p->type != PT_NOTE) || s->size != 0 || p->memsz == 0)
         return true;
-    bool file_inside = s->type == SHT_NOBITS ||
-                       (s->offset > p->offset && s->offset - p->offset < p->filesz);
-    bool mem_inside = !(s->flags & SHF_ALLOC) ||
-                      (s->addr > p->vaddr && s->addr - p->vaddr < p->memsz);
+    bool file_inside =
+        s->type == SHT_NOBITS || (s->offset > p->offset && s->offset - p->offset < p->filesz);
+    bool mem_inside =
+        !(s->flags & SHF_ALLOC) || (s->addr > p->vaddr && s->addr - p->vaddr < p->memsz);
     return file_inside && mem_inside;
 }
 

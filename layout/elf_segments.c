@@ -8,8 +8,17 @@
 
 #include "internal.h"
 
-enum { PH_TYPE, PH_FLAGS, PH_OFFSET, PH_VADDR, PH_PADDR, PH_FILESZ, PH_MEMSZ, PH_ALIGN,
-       PH_NFIELDS };
+enum {
+    PH_TYPE,
+    PH_FLAGS,
+    PH_OFFSET,
+    PH_VADDR,
+    PH_PADDR,
+    PH_FILESZ,
+    PH_MEMSZ,
+    PH_ALIGN,
+    PH_NFIELDS
+};
 
 static const elf_field_t phdr_fields[2][PH_NFIELDS] = {
     {{0, 4}, {24, 4}, {4, 4}, {8, 4}, {12, 4}, {16, 4}, {20, 4}, {28, 4}},
@@ -40,9 +49,10 @@ static int check_table(const strata_elf_t *elf, strata_err_t *err)
 }
 
 /* Inlined once per class so that every field width is a constant. */
-static inline __attribute__((always_inline)) void
-read_fields(const elf_image_t *img, uint64_t base, uint32_t index, strata_elf_segment_t *p,
-            const elf_field_t *f)
+static inline __attribute__((always_inline)) void read_fields(const elf_image_t *img, uint64_t base,
+                                                              uint32_t index,
+                                                              strata_elf_segment_t *p,
+                                                              const elf_field_t *f)
 {
     p->index = index;
     p->type = (uint32_t)elf_field(img, base, &f[PH_TYPE]);
@@ -91,8 +101,7 @@ int elf_parse_segments(strata_elf_t *elf, strata_err_t *err)
     /* every field is set by read_one; phnum is bounded by the file size */
     elf->segments = malloc((size_t)h->phnum * sizeof *elf->segments);
     if (!elf->segments)
-        return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u program headers",
-                        h->phnum);
+        return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u program headers", h->phnum);
     for (uint32_t i = 0; i < h->phnum; i++)
         read_one(&elf->img, h->phoff + (uint64_t)i * h->phentsize, i, &elf->segments[i]);
     find_interp(elf);

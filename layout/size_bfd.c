@@ -35,14 +35,14 @@
 /* The state BFD keeps while it turns headers into sections. */
 typedef struct bfd_emu {
     const strata_elf_t *elf;
-    uint8_t *being;     /* per header: on the recursion stack (loop detection) */
-    uint8_t *made;      /* per header: became a BFD section */
-    uint32_t *order;    /* indices of made sections, in creation order */
-    uint32_t norder;    /* entries in order */
-    uint32_t onesymtab; /* index of the symbol table, 0 until seen */
-    uint32_t dynsymtab; /* index of the dynamic symbol table, 0 until seen */
-    const char *strtab; /* the name table, last byte known to be NUL */
-    uint64_t strsize;   /* its size */
+    uint8_t *being;       /* per header: on the recursion stack (loop detection) */
+    uint8_t *made;        /* per header: became a BFD section */
+    uint32_t *order;      /* indices of made sections, in creation order */
+    uint32_t norder;      /* entries in order */
+    uint32_t onesymtab;   /* index of the symbol table, 0 until seen */
+    uint32_t dynsymtab;   /* index of the dynamic symbol table, 0 until seen */
+    const char *strtab;   /* the name table, last byte known to be NUL */
+    uint64_t strsize;     /* its size */
     bool groups_ready;    /* the first SHF_GROUP member made every group section */
     bool dynamic_or_exec; /* e_type is ET_EXEC or ET_DYN */
     bool dynamic;         /* e_type is ET_DYN */
@@ -103,12 +103,12 @@ static int check_links(const strata_elf_t *elf, strata_err_t *err)
         const strata_elf_section_t *s = &elf->sections[i];
         bool before_after = s->link == SHN_LORESERVE || s->link == SHN_LORESERVE + 1;
         if (s->link >= n && !(before_after && x86_machine(elf)))
-            return elf_fail(err, -ENOEXEC, UINT64_MAX, "section %u: sh_link %u out of range",
-                            i, s->link);
+            return elf_fail(err, -ENOEXEC, UINT64_MAX, "section %u: sh_link %u out of range", i,
+                            s->link);
         if (((s->flags & SHF_INFO_LINK) || s->type == SHT_REL || s->type == SHT_RELA) &&
             s->info >= n)
-            return elf_fail(err, -ENOEXEC, UINT64_MAX, "section %u: sh_info %u out of range",
-                            i, s->info);
+            return elf_fail(err, -ENOEXEC, UINT64_MAX, "section %u: sh_info %u out of range", i,
+                            s->info);
     }
     return 0;
 }
@@ -271,12 +271,24 @@ static int from_shdr(bfd_emu_t *b, uint32_t i)
     int rc = 0;
     b->being[i] = 1;
     switch (s->type) {
-    case SHT_NULL: case SHT_SYMTAB_SHNDX: case SHT_SHLIB:
+    case SHT_NULL:
+    case SHT_SYMTAB_SHNDX:
+    case SHT_SHLIB:
         break;
-    case SHT_SYMTAB: rc = symtab(b, i, false); break;
-    case SHT_DYNSYM: rc = symtab(b, i, true); break;
-    case SHT_STRTAB: rc = strtab(b, i); break;
-    case SHT_REL: case SHT_RELA: case SHT_RELR: rc = reloc(b, i); break;
+    case SHT_SYMTAB:
+        rc = symtab(b, i, false);
+        break;
+    case SHT_DYNSYM:
+        rc = symtab(b, i, true);
+        break;
+    case SHT_STRTAB:
+        rc = strtab(b, i);
+        break;
+    case SHT_REL:
+    case SHT_RELA:
+    case SHT_RELR:
+        rc = reloc(b, i);
+        break;
     case SHT_GNU_versym:
         rc = s->entsize != 2 ? reject(b, i, "versym entry size is not 2") : make(b, i);
         break;
@@ -334,9 +346,10 @@ static int check_link_order(bfd_emu_t *b)
  * no other flag is set, which is rare: flags == 0 hides a section). */
 static bool special_name(const char *name)
 {
-    static const char *const prefixes[] = {".debug", ".zdebug", ".gnu.linkonce", ".line",
-                                           ".stab", ".gnu.debuglto_.debug_", ".note.gnu",
-                                           ".gnu.build.attributes"};
+    static const char *const prefixes[] = {".debug",        ".zdebug",
+                                           ".gnu.linkonce", ".line",
+                                           ".stab",         ".gnu.debuglto_.debug_",
+                                           ".note.gnu",     ".gnu.build.attributes"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
             return true;
@@ -415,9 +428,8 @@ static int visit_object(const strata_elf_t *elf,
     return rc;
 }
 
-static int visit_core(const strata_elf_t *elf,
-                      int (*fn)(const strata_elf_size_section_t *, void *), void *arg,
-                      strata_err_t *err)
+static int visit_core(const strata_elf_t *elf, int (*fn)(const strata_elf_size_section_t *, void *),
+                      void *arg, strata_err_t *err)
 {
     uint64_t phsz = elf->img.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
     if (elf->hdr.ident_version != EV_CURRENT)
@@ -428,8 +440,8 @@ static int visit_core(const strata_elf_t *elf,
         return elf_fail(err, -ENOEXEC, UINT64_MAX, "core file notes do not parse");
     for (size_t k = 0; k < elf->npseudo; k++) {
         const elf_pseudo_section_t *p = &elf->pseudo[k];
-        strata_elf_size_section_t v = {.name = p->name, .size = p->size, .addr = p->addr,
-                                       .flags = p->flags};
+        strata_elf_size_section_t v = {
+            .name = p->name, .size = p->size, .addr = p->addr, .flags = p->flags};
         int rc = fn(&v, arg);
         if (rc)
             return rc;

@@ -20,7 +20,7 @@
 
 #include "strata.h"
 
-#define MAX_CASES 256
+#define MAX_CASES  256
 #define MAX_FIELDS 32
 
 /* One MANIFEST line split at '|'. */
@@ -61,8 +61,10 @@ static void load_manifest(void)
 
 static int errno_of(const char *name)
 {
-    static const struct { const char *n; int e; } t[] = {
-        {"ENOEXEC", ENOEXEC}, {"EINVAL", EINVAL}, {"ENOENT", ENOENT}, {"ERANGE", ERANGE}};
+    static const struct {
+        const char *n;
+        int e;
+    } t[] = {{"ENOEXEC", ENOEXEC}, {"EINVAL", EINVAL}, {"ENOENT", ENOENT}, {"ERANGE", ERANGE}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(name, t[i].n))
             return -t[i].e;
@@ -85,10 +87,10 @@ static void check_open_error(const struct mcase *c, const char *path)
                   err.msg);
     ck_assert_ptr_null(elf);
     ck_assert_int_eq(err.code, rc);
-    ck_assert_msg(strstr(err.msg, c->f[3]) != NULL, "%s: message '%s' lacks '%s'", c->f[0],
-                  err.msg, c->f[3]);
-    ck_assert_msg(err.offset == strtoull(c->f[4], NULL, 10), "%s: offset %llu, want %s",
-                  c->f[0], (unsigned long long)err.offset, c->f[4]);
+    ck_assert_msg(strstr(err.msg, c->f[3]) != NULL, "%s: message '%s' lacks '%s'", c->f[0], err.msg,
+                  c->f[3]);
+    ck_assert_msg(err.offset == strtoull(c->f[4], NULL, 10), "%s: offset %llu, want %s", c->f[0],
+                  (unsigned long long)err.offset, c->f[4]);
 }
 
 struct note_count {
@@ -131,8 +133,7 @@ static void exercise(const strata_elf_t *elf)
         const void *d;
         size_t len;
         strata_elf_segment_data(elf, i, &d, &len);
-        strata_elf_segment_type_name(h->machine, strata_elf_segment(elf, i)->type, buf,
-                                     sizeof buf);
+        strata_elf_segment_type_name(h->machine, strata_elf_segment(elf, i)->type, buf, sizeof buf);
     }
     ck_assert_ptr_null(strata_elf_section(elf, ns));
     ck_assert_ptr_null(strata_elf_segment(elf, np));
@@ -233,9 +234,9 @@ static void check_fact(const strata_elf_t *elf, const char *key, const char *val
     else if (!strcmp(key, "shstrndx"))
         ck_assert_uint_eq(h->shstrndx, v);
     else if (!strcmp(key, "size_warn"))
-        ck_assert_uint_eq(strata_elf_size_warnings(elf),
-                          !strcmp(val, "section") ? STRATA_ELF_SZW_SECTION_PAST_EOF
-                                                  : STRATA_ELF_SZW_CORRUPT_SHSTRNDX);
+        ck_assert_uint_eq(strata_elf_size_warnings(elf), !strcmp(val, "section")
+                                                             ? STRATA_ELF_SZW_SECTION_PAST_EOF
+                                                             : STRATA_ELF_SZW_CORRUPT_SHSTRNDX);
     else if (!strcmp(key, "notes"))
         ck_assert_int_eq(strata_elf_notes(elf, count_note, &(struct note_count){0}, NULL),
                          errno_of(val));
@@ -522,7 +523,8 @@ START_TEST(cli_size_follows_symlinks)
     int rc = run_cli(args, out, sizeof out);
     unlink(link);
     ck_assert_int_eq(rc, 0);
-    ck_assert_ptr_nonnull(strstr(out, "    354\t     40\t   1000\t   1394\t    572\t/tmp/strata-size-link-"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "    354\t     40\t   1000\t   1394\t    572\t/tmp/strata-size-link-"));
 }
 END_TEST
 

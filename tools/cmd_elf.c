@@ -18,10 +18,10 @@
 #include "strata.h"
 
 struct elf_view {
-    bool json;      /* --json */
-    bool array;     /* several documents: wrapped in one JSON array */
-    cli_json_t j;   /* the JSON writer */
-    int status;     /* exit status so far */
+    bool json;    /* --json */
+    bool array;   /* several documents: wrapped in one JSON array */
+    cli_json_t j; /* the JSON writer */
+    int status;   /* exit status so far */
 };
 
 /* ---- text view ---------------------------------------------------------- */
@@ -80,8 +80,8 @@ static void text_segments(const strata_elf_t *elf)
         printf("  [%2zu] %-14s %s 0x%08" PRIx64 " 0x%016" PRIx64 " 0x%08" PRIx64 " 0x%08" PRIx64
                " 0x%08" PRIx64 " 0x%-6" PRIx64,
                i, strata_elf_segment_type_name(m, p->type, t, sizeof t),
-               strata_elf_segment_flags_name(p->flags, f, sizeof f), p->offset, p->vaddr,
-               p->filesz, p->memsz, zero, p->align);
+               strata_elf_segment_flags_name(p->flags, f, sizeof f), p->offset, p->vaddr, p->filesz,
+               p->memsz, zero, p->align);
         text_segment_sections(elf, i);
         putchar('\n');
     }
@@ -100,12 +100,12 @@ static void text_sections(const strata_elf_t *elf)
     for (size_t i = 0; i < n; i++) {
         const strata_elf_section_t *s = strata_elf_section(elf, i);
         char t[40], f[40];
-        printf("  [%2zu] %-20s %-16s 0x%016" PRIx64 " 0x%08" PRIx64 " 0x%08" PRIx64
-               " %2" PRIx64 " %-4s %2u %3u %3" PRIu64 "\n",
-               i, s->name, strata_elf_section_type_name(h->machine, s->type, t, sizeof t),
-               s->addr, s->offset, s->size, s->entsize,
-               strata_elf_section_flags_name(h->machine, h->osabi, s->flags, f, sizeof f),
-               s->link, s->info, s->addralign);
+        printf("  [%2zu] %-20s %-16s 0x%016" PRIx64 " 0x%08" PRIx64 " 0x%08" PRIx64 " %2" PRIx64
+               " %-4s %2u %3u %3" PRIu64 "\n",
+               i, s->name, strata_elf_section_type_name(h->machine, s->type, t, sizeof t), s->addr,
+               s->offset, s->size, s->entsize,
+               strata_elf_section_flags_name(h->machine, h->osabi, s->flags, f, sizeof f), s->link,
+               s->info, s->addralign);
     }
 }
 
@@ -164,8 +164,9 @@ static void json_segment(cli_json_t *j, const strata_elf_t *elf, size_t i)
     cli_json_begin_object(j);
     cli_json_kv_uint(j, "index", p->index);
     cli_json_kv_uint(j, "type", p->type);
-    cli_json_kv_string(j, "type_name", strata_elf_segment_type_name(
-                                           strata_elf_header(elf)->machine, p->type, t, sizeof t));
+    cli_json_kv_string(
+        j, "type_name",
+        strata_elf_segment_type_name(strata_elf_header(elf)->machine, p->type, t, sizeof t));
     cli_json_kv_uint(j, "flags", p->flags);
     cli_json_kv_string(j, "flags_name", strata_elf_segment_flags_name(p->flags, f, sizeof f));
     cli_json_kv_uint(j, "offset", p->offset);
@@ -196,8 +197,8 @@ static void json_section(cli_json_t *j, const strata_elf_t *elf, size_t i)
     cli_json_kv_string(j, "type_name",
                        strata_elf_section_type_name(h->machine, s->type, t, sizeof t));
     cli_json_kv_uint(j, "flags", s->flags);
-    cli_json_kv_string(j, "flags_name", strata_elf_section_flags_name(h->machine, h->osabi,
-                                                                      s->flags, f, sizeof f));
+    cli_json_kv_string(j, "flags_name",
+                       strata_elf_section_flags_name(h->machine, h->osabi, s->flags, f, sizeof f));
     cli_json_kv_uint(j, "addr", s->addr);
     cli_json_kv_uint(j, "offset", s->offset);
     cli_json_kv_uint(j, "size", s->size);

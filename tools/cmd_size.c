@@ -25,12 +25,12 @@ enum size_radix { RADIX_DEC, RADIX_OCT, RADIX_HEX };
 struct size_run {
     enum size_format format;
     enum size_radix radix;
-    bool totals;        /* -t: a (TOTALS) line (Berkeley and GNU) */
-    bool common;        /* --common: common symbols count as bss / a *COM* line */
-    bool bad_target;    /* --target named something we cannot read */
-    int files_seen;     /* header printed once, before the first file */
+    bool totals;     /* -t: a (TOTALS) line (Berkeley and GNU) */
+    bool common;     /* --common: common symbols count as bss / a *COM* line */
+    bool bad_target; /* --target named something we cannot read */
+    int files_seen;  /* header printed once, before the first file */
     uint64_t total_text, total_data, total_bss;
-    int status;         /* exit status; the last failure wins */
+    int status; /* exit status; the last failure wins */
 };
 
 /* Digits of v in base 8, 10 or 16, written backwards ending at end;
@@ -124,9 +124,8 @@ static int print_berkeley_or_gnu(struct size_run *r, const strata_elf_t *elf, co
                                  const char *archive, strata_err_t *err)
 {
     strata_elf_sizes_t s;
-    int rc = strata_elf_sizes(elf, r->format == FMT_GNU ? STRATA_ELF_SIZE_GNU
-                                                        : STRATA_ELF_SIZE_BERKELEY,
-                              &s, err);
+    int rc = strata_elf_sizes(
+        elf, r->format == FMT_GNU ? STRATA_ELF_SIZE_GNU : STRATA_ELF_SIZE_BERKELEY, &s, err);
     if (rc)
         return rc;
     uint64_t common = 0;
@@ -426,9 +425,9 @@ static void usage(FILE *to, int status)
 
 static bool elf_target(const char *t)
 {
-    static const char *const names[] = {"elf64-x86-64", "elf32-i386", "elf32-iamcu",
+    static const char *const names[] = {"elf64-x86-64", "elf32-i386",   "elf32-iamcu",
                                         "elf32-x86-64", "elf64-little", "elf64-big",
-                                        "elf32-little", "elf32-big", "default"};
+                                        "elf32-little", "elf32-big",    "default"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(t, names[i]))
             return true;
@@ -440,9 +439,18 @@ enum { OPT_FORMAT = 200, OPT_RADIX, OPT_TARGET, OPT_HELP, OPT_COMMON };
 static void parse_format(struct size_run *r, const char *arg)
 {
     switch (*arg) {
-    case 'B': case 'b': r->format = FMT_BERKELEY; break;
-    case 'S': case 's': r->format = FMT_SYSV; break;
-    case 'G': case 'g': r->format = FMT_GNU; break;
+    case 'B':
+    case 'b':
+        r->format = FMT_BERKELEY;
+        break;
+    case 'S':
+    case 's':
+        r->format = FMT_SYSV;
+        break;
+    case 'G':
+    case 'g':
+        r->format = FMT_GNU;
+        break;
     default:
         cli_error("invalid argument to --format: %s", arg);
         usage(stderr, 1);
@@ -452,9 +460,15 @@ static void parse_format(struct size_run *r, const char *arg)
 static void parse_radix(struct size_run *r, const char *arg)
 {
     switch (strtol(arg, NULL, 10)) {
-    case 10: r->radix = RADIX_DEC; break;
-    case 8: r->radix = RADIX_OCT; break;
-    case 16: r->radix = RADIX_HEX; break;
+    case 10:
+        r->radix = RADIX_DEC;
+        break;
+    case 8:
+        r->radix = RADIX_OCT;
+        break;
+    case 16:
+        r->radix = RADIX_HEX;
+        break;
     default:
         cli_error("Invalid radix: %s\n", arg);
         usage(stderr, 1);
@@ -478,21 +492,50 @@ static void parse_options(struct size_run *r, int argc, char **argv)
     argv[0] = "strata"; /* getopt's own messages then read "strata: ..." */
     while ((c = getopt_long(argc, argv, "ABGHhVvdfotx", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_FORMAT: parse_format(r, optarg); break;
-        case OPT_RADIX: parse_radix(r, optarg); break;
-        case OPT_TARGET: r->bad_target = !elf_target(optarg); break;
-        case OPT_COMMON: r->common = true; break;
-        case 'f': break;
-        case 'A': r->format = FMT_SYSV; break;
-        case 'B': r->format = FMT_BERKELEY; break;
-        case 'G': r->format = FMT_GNU; break;
-        case 'v': case 'V': version = true; break;
-        case 'd': r->radix = RADIX_DEC; break;
-        case 'o': r->radix = RADIX_OCT; break;
-        case 'x': r->radix = RADIX_HEX; break;
-        case 't': r->totals = true; break;
-        case OPT_HELP: help = true; break;
-        default: usage(stderr, 1);
+        case OPT_FORMAT:
+            parse_format(r, optarg);
+            break;
+        case OPT_RADIX:
+            parse_radix(r, optarg);
+            break;
+        case OPT_TARGET:
+            r->bad_target = !elf_target(optarg);
+            break;
+        case OPT_COMMON:
+            r->common = true;
+            break;
+        case 'f':
+            break;
+        case 'A':
+            r->format = FMT_SYSV;
+            break;
+        case 'B':
+            r->format = FMT_BERKELEY;
+            break;
+        case 'G':
+            r->format = FMT_GNU;
+            break;
+        case 'v':
+        case 'V':
+            version = true;
+            break;
+        case 'd':
+            r->radix = RADIX_DEC;
+            break;
+        case 'o':
+            r->radix = RADIX_OCT;
+            break;
+        case 'x':
+            r->radix = RADIX_HEX;
+            break;
+        case 't':
+            r->totals = true;
+            break;
+        case OPT_HELP:
+            help = true;
+            break;
+        default:
+            usage(stderr, 1);
         }
     }
     if (version) {
@@ -517,7 +560,6 @@ struct argv_buf {
     char **v;      /* the new argv, NULL-terminated */
     size_t n, cap; /* used / allocated entries (not counting the NULL) */
 };
-
 
 static void argv_push(struct argv_buf *a, char *arg)
 {

@@ -45,8 +45,7 @@ static void walk(const strata_elf_t *elf)
         const void *d;
         size_t len;
         strata_elf_segment_data(elf, i, &d, &len);
-        strata_elf_segment_type_name(h->machine, strata_elf_segment(elf, i)->type, buf,
-                                     sizeof buf);
+        strata_elf_segment_type_name(h->machine, strata_elf_segment(elf, i)->type, buf, sizeof buf);
     }
     const uint8_t *id;
     size_t idlen;
