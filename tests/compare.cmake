@@ -30,7 +30,8 @@ if(STRATA_TEST_JEMALLOC)
   target_link_libraries(compare_linked PRIVATE ${STRATA_TEST_JEMALLOC})
   list(APPEND compare_env "COMPARE_LINKED=$<TARGET_FILE:compare_linked>")
 endif()
-strata_check_test(check_compare SOURCES check_compare.c TIMEOUT 300 ENV ${compare_env})
+strata_check_test(check_compare SOURCES check_compare.c LABELS compare TIMEOUT 300
+                  ENV ${compare_env})
 add_dependencies(check_compare strata-cli strata-malloc compare_probe compare_workload
                  compare_planted compare_stdin_len compare_static)
 if(STRATA_TEST_JEMALLOC)
