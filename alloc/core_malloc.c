@@ -181,9 +181,9 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
     if (bs == 0 || a < (uintptr_t)page->start)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     uintptr_t off = a - (uintptr_t)page->start;
-    if (off / bs >= page->capacity)
+    if (off >= page->span)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
-    if (off % bs != 0)
+    if (((off * page->recip) >> 40) * bs != off) /* off % bs, without dividing */
         alloc_report_bad_free(fn, p, ALLOC_BAD_INTERIOR, bs);
     uintptr_t link = ((const alloc_block_t *)p)->next_enc ^ alloc_global.key;
     bool looks_free = link == 0 || link - (uintptr_t)page->start < (uintptr_t)page->capacity * bs;
@@ -262,7 +262,7 @@ static void *move_block(void *p, size_t old, size_t size, int policy)
     if (n == NULL)
         return NULL;
     memcpy(n, p, old < size ? old : size);
-    free_checked(p, policy, "realloc()");
+    alloc_free_inline(p, policy);
     return n;
 }
 
@@ -303,7 +303,8 @@ size_t alloc_usable(const void *p, int policy)
     if (alloc_in_segment(a)) {
         alloc_page_t *page = alloc_page_at(a & ~(uintptr_t)ALLOC_SEGMENT_MASK, a);
         size_t bs = page->block_size;
-        if (bs == 0 || a < (uintptr_t)page->start || (a - (uintptr_t)page->start) % bs != 0)
+        uintptr_t off = a - (uintptr_t)page->start;
+        if (bs == 0 || a < (uintptr_t)page->start || ((off * page->recip) >> 40) * bs != off)
             return 0;
         return bs;
     }
