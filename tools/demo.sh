@@ -19,20 +19,28 @@ WORK=tools/demo/workload.py
 export PYTHONMALLOC=malloc  # python's own pymalloc off: every object hits malloc
 
 echo "== 1. alloc: python3 $WORK under each allocator (5 interleaved runs) =="
-"$STRATA" compare -n 5 -- python3 "$WORK" 200000
+"$STRATA" compare -n 5 -- python3 "$WORK" 100000
 
 echo
 echo "== 2. layout: the same program, live, under strata's heap =="
 FIFO=$(mktemp -u /tmp/strata-demo.XXXXXX)
 mkfifo "$FIFO"
-LD_PRELOAD="$PWD/$LIB" python3 "$WORK" 200000 --hold <"$FIFO" >"$FIFO.out" &
+LD_PRELOAD="$PWD/$LIB" python3 "$WORK" 100000 --hold <"$FIFO" >"$FIFO.out" &
 PID=$!
 exec 3>"$FIFO"            # holds the program's stdin open until we are done
-while ! grep -q records= "$FIFO.out" 2>/dev/null; do sleep 0.1; done
-"$STRATA" layout "$PID"
+while ! grep -q records= "$FIFO.out" 2>/dev/null; do
+    kill -0 "$PID" 2>/dev/null || { echo "demo: the workload exited early" >&2; exit 1; }
+    sleep 0.1
+done
+# The classic table, then only strata's own regions and the totals: the
+# full per-mapping listing is `strata layout PID` (or --json).
+"$STRATA" layout "$PID" >"$FIFO.layout"
+sed -n '1,/^address /p' "$FIFO.layout"
+grep -E '\[strata |^total' "$FIFO.layout"
+echo "($(grep -c '' "$FIFO.layout") lines in full: every mapping with its object, segment and sections)"
 exec 3>&-
 wait "$PID"
-rm -f "$FIFO" "$FIFO.out"
+rm -f "$FIFO" "$FIFO.out" "$FIFO.layout"
 
 echo
 echo "== 3. cow: a buffer snapshotted while writers keep writing =="
