@@ -48,7 +48,7 @@ static void heap_reset(alloc_heap_t *heap)
         heap->queue[c].first = heap->queue[c].last = NULL;
         heap->full[c].first = heap->full[c].last = NULL;
     }
-    heap->key = alloc_global.key;
+    heap->key = alloc_key;
     atomic_store_explicit(&heap->delayed_free, 0, memory_order_relaxed);
     heap->live = 1;
 }
@@ -135,7 +135,7 @@ void alloc_free_local_slow(alloc_heap_t *heap, alloc_page_t *page, alloc_block_t
 void alloc_heap_collect_delayed(alloc_heap_t *heap)
 {
     uintptr_t d = atomic_exchange_explicit(&heap->delayed_free, 0, memory_order_acquire);
-    uintptr_t key = alloc_global.key;
+    uintptr_t key = alloc_key;
     while (d != 0) {
         alloc_block_t *b = (alloc_block_t *)d;
         d = b->next_enc ^ key;
@@ -302,7 +302,7 @@ unsigned alloc_heap_reclaim_abandoned(void)
             uintptr_t tf = atomic_load_explicit(&p->thread_free, memory_order_acquire);
             uint32_t free_n = 0;
             for (uintptr_t b = tf & ~(uintptr_t)3; b != 0 && free_n <= p->used; free_n++)
-                b = ((alloc_block_t *)b)->next_enc ^ alloc_global.key;
+                b = ((alloc_block_t *)b)->next_enc ^ alloc_key;
             if (free_n != p->used) {
                 pp = &p->next;
                 continue;

@@ -24,6 +24,8 @@ alloc_global_t alloc_global = {
     .stats_fd = 2,
 };
 
+uintptr_t alloc_key;
+
 /* One bit per 4 MiB of address space: 4 MiB each of .bss, touched only
  * where strata has mapped something. */
 _Atomic uint64_t alloc_segmap[ALLOC_SEGMAP_BITS / 64];
@@ -73,7 +75,7 @@ static void init_once(void)
     alloc_global.os_page = alloc_os_page_size();
     uintptr_t key = 0;
     alloc_os_random(&key, sizeof key);
-    alloc_global.key = key ? key : (uintptr_t)0x9e3779b97f4a7c15ull;
+    alloc_key = key ? key : (uintptr_t)0x9e3779b97f4a7c15ull;
     alloc_sizeclass_init();
     alloc_options_read(&alloc_global.opt);
     alloc_global.key_ok =

@@ -38,7 +38,7 @@ _Noreturn void alloc_report_bad_free(const char *fn, const void *p, int what, si
 static void *pop_block(alloc_heap_t *heap, alloc_page_t *page, unsigned cls, bool *zero)
 {
     alloc_block_t *b = page->free;
-    page->free = (alloc_block_t *)(b->next_enc ^ alloc_global.key);
+    page->free = (alloc_block_t *)(b->next_enc ^ alloc_key);
     page->used++;
     if (zero != NULL)
         *zero = page->is_zero;
@@ -136,7 +136,7 @@ void *alloc_aligned(size_t align, size_t size)
 
 void alloc_free_remote(alloc_page_t *page, alloc_block_t *b)
 {
-    uintptr_t key = alloc_global.key;
+    uintptr_t key = alloc_key;
     uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     for (;;) {
         unsigned st = tf & 3;
@@ -185,7 +185,7 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     if (((off * page->recip) >> 40) * bs != off) /* off % bs, without dividing */
         alloc_report_bad_free(fn, p, ALLOC_BAD_INTERIOR, bs);
-    uintptr_t link = ((const alloc_block_t *)p)->next_enc ^ alloc_global.key;
+    uintptr_t link = ((const alloc_block_t *)p)->next_enc ^ alloc_key;
     bool looks_free = link == 0 || link - (uintptr_t)page->start < (uintptr_t)page->capacity * bs;
     if (looks_free && alloc_page_contains_free(page, p))
         alloc_report_bad_free(fn, p, fn[0] == 'r' ? ALLOC_BAD_FREED : ALLOC_BAD_DOUBLE, bs);
@@ -218,7 +218,7 @@ static void free_checked(void *p, int policy, const char *fn)
             alloc_free_remote(page, b);
             return;
         }
-        b->next_enc = (uintptr_t)page->local_free ^ alloc_global.key;
+        b->next_enc = (uintptr_t)page->local_free ^ alloc_key;
         page->local_free = b;
         if (--page->used == 0 || page->in_full)
             alloc_free_local_slow(heap, page, b);

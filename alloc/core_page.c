@@ -50,7 +50,7 @@ void alloc_page_extend(alloc_page_t *page)
         n = max ? max : 1;
     if (n == 0)
         return;
-    uintptr_t key = alloc_global.key;
+    uintptr_t key = alloc_key;
     uint8_t *first = page->start + (size_t)page->capacity * bs;
     for (uint32_t i = 0; i + 1 < n; i++)
         ((alloc_block_t *)(first + i * bs))->next_enc = (uintptr_t)(first + (i + 1) * bs) ^ key;
@@ -79,7 +79,7 @@ static void collect_thread_free(alloc_page_t *page)
     alloc_block_t *head = (alloc_block_t *)(tf & ~(uintptr_t)3);
     if (head == NULL)
         return;
-    uintptr_t key = alloc_global.key;
+    uintptr_t key = alloc_key;
     uint32_t n = 1;
     alloc_block_t *tail = head;
     for (uintptr_t next; (next = tail->next_enc ^ key) != 0; tail = (alloc_block_t *)next)
@@ -131,7 +131,7 @@ static bool list_has(const alloc_page_t *page, uintptr_t head, const alloc_block
 {
     uintptr_t lo = (uintptr_t)page->start;
     uintptr_t span = (uintptr_t)page->capacity * page->block_size;
-    uintptr_t key = alloc_global.key;
+    uintptr_t key = alloc_key;
     for (uint32_t n = 0; head != 0 && n <= page->capacity; n++) {
         if (head - lo >= span)
             return false;
@@ -160,7 +160,7 @@ bool alloc_page_contains_free(alloc_page_t *page, const alloc_block_t *b)
             return true;
         if (!alloc_map_test(alloc_segmap, d & ~(uintptr_t)ALLOC_SEGMENT_MASK))
             return false;
-        d = ((const alloc_block_t *)d)->next_enc ^ alloc_global.key;
+        d = ((const alloc_block_t *)d)->next_enc ^ alloc_key;
     }
     return false;
 }

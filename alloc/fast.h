@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
     uintptr_t off = a - (uintptr_t)page->start;
     uint64_t idx = (off * page->recip) >> 40;
     alloc_block_t *b = p;
-    uintptr_t key = alloc_global.key;
+    uintptr_t key = alloc_key;
     uintptr_t link = b->next_enc ^ key;
     uintptr_t span = page->span;
     if (alloc_unlikely(idx * page->block_size != off || off >= span || link - (uintptr_t)page->start < span ||

@@ -12,6 +12,11 @@
 
 #include "types.h"
 
+/* Everything declared here is internal: saying so on the declarations (not
+ * only on the definitions, which -fvisibility=hidden covers) lets the
+ * compiler reach the globals directly instead of through the GOT. */
+#pragma GCC visibility push(hidden)
+
 #define alloc_likely(x) __builtin_expect(!!(x), 1)
 #define alloc_unlikely(x) __builtin_expect(!!(x), 0)
 #define ALLOC_COLD __attribute__((noinline, cold))
@@ -25,6 +30,7 @@ enum alloc_foreign_policy {
 
 /* ---- core_init.c: process-wide state, bootstrap ---- */
 extern alloc_global_t alloc_global;
+extern uintptr_t alloc_key; /* free-list secret, set once at init; alone for a one-load fast path */
 extern _Atomic uint64_t alloc_segmap[ALLOC_SEGMAP_BITS / 64];   /* regions that are segments */
 extern _Atomic uint64_t alloc_largemap[ALLOC_SEGMAP_BITS / 64]; /* regions with a large header */
 extern __thread alloc_heap_t *alloc_tls_heap __attribute__((tls_model("initial-exec")));
@@ -137,4 +143,5 @@ void alloc_stats_fill(struct strata_alloc_stats *out);
 void alloc_stats_print(int fd);
 int alloc_trim(void);
 
+#pragma GCC visibility pop
 #endif

@@ -156,7 +156,6 @@ typedef struct alloc_options {
 
 /* Process-wide state (the only global mutable state, as STYLE allows). */
 typedef struct alloc_global {
-    uintptr_t key;               /* free-list secret; never 0 after init */
     size_t os_page;              /* kernel page size */
     _Atomic int init_state;      /* 0 none, 1 running, 2 done */
     alloc_options_t opt;
