@@ -152,7 +152,8 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
     cow->size = (size + ps - 1) & ~(ps - 1);
     cow->npages = cow->size >> cow->page_shift;
     cow->uffd = cow->wake_fd = cow->stop_fd = -1;
-    cow->last_fault = SIZE_MAX - 1;
+    for (unsigned i = 0; i < COW_STREAMS; i++)
+        cow->streams[i].next = SIZE_MAX; /* matches no page */
     pthread_mutex_init(&cow->lock, NULL);
     pthread_mutex_init(&cow->persist_lock, NULL);
     int err = setup(cow, flags);

@@ -41,6 +41,7 @@ static void copy_step(struct strata_cow *cow, size_t p, size_t n)
 static void *copier_main(void *arg)
 {
     struct strata_cow *cow = arg;
+    cow_os_name_self("strata-cow-copy");
     pthread_mutex_lock(&cow->lock);
     for (;;) {
         while (!cow->copier_stop && cow->copier_gen == cow->gen)

@@ -10,24 +10,43 @@
 
 #include "internal.h"
 
-/* Pages resolved per fault when writes look sequential: 16 at first, twice
- * as many for each further fault of the same ascending run, up to 256 (one
- * round trip costs ~12 us here, so 16 pages are ~0.8 us/page and 256 pages
- * ~0.25 us/page, mostly the copies). At most the last window of a run may
- * be copied without being written. */
+/* Read-ahead for sequential writers, always on. A fault on the page right
+ * after the window the previous fault of the same run resolved is the next
+ * step of a sequential writer: it resolves 16 pages, then twice as many per
+ * further step, up to 256 (one round trip costs ~12 us here: 16 pages are
+ * ~0.8 us/page of round trip, 256 pages ~0.05, leaving mostly the copies).
+ * Any other fault starts a new run with a window of one page (16 with
+ * STRATA_COW_SEQUENTIAL), so random writers copy only what they write.
+ * COW_STREAMS runs are tracked at once (several sequential writers), the
+ * least recently used one is replaced. Bound on pages copied without being
+ * written: when a run stops, at most its last window, COW_SEQ_MAX - 1
+ * pages, was resolved ahead of the writer; at any moment at most
+ * COW_STREAMS such windows are outstanding (8 MiB of 4 KiB pages). */
 #define COW_SEQ_FIRST 16u
 #define COW_SEQ_MAX   256u
 
 static size_t run_length(struct strata_cow *cow, size_t page)
 {
-    if (!(cow->flags & STRATA_COW_SEQUENTIAL) || page != cow->last_fault + 1) {
-        cow->seq_window = 1;
-        return 1;
+    struct cow_stream *s = NULL, *lru = &cow->streams[0];
+    for (unsigned i = 0; i < COW_STREAMS && !s; i++) {
+        if (cow->streams[i].next == page)
+            s = &cow->streams[i];
+        else if (cow->streams[i].stamp < lru->stamp)
+            lru = &cow->streams[i];
     }
-    size_t w = cow->seq_window < COW_SEQ_FIRST ? COW_SEQ_FIRST : cow->seq_window * 2;
-    cow->seq_window = w > COW_SEQ_MAX ? COW_SEQ_MAX : w;
-    size_t n = cow->npages - page;
-    return n < cow->seq_window ? n : cow->seq_window;
+    if (s) {
+        size_t w = s->window < COW_SEQ_FIRST ? COW_SEQ_FIRST : s->window * 2;
+        s->window = w > COW_SEQ_MAX ? COW_SEQ_MAX : w;
+    } else {
+        s = lru;
+        s->window = cow->flags & STRATA_COW_SEQUENTIAL ? COW_SEQ_FIRST : 1;
+    }
+    s->stamp = cow->stats.write_faults + 1;
+    size_t n = cow->npages - page < s->window ? cow->npages - page : s->window;
+    if (page + n > cow->busy_lo && page < cow->busy_hi)
+        n = cow->busy_lo - page; /* stop the run where a persist's busy range starts */
+    s->next = page + n;
+    return n;
 }
 
 /* The page is being written out by a persist straight from the buffer: its
@@ -63,8 +82,6 @@ int cow_fault_resolve(struct strata_cow *cow, size_t page)
     if (page >= cow->busy_lo && page < cow->busy_hi)
         return defer(cow, page);
     size_t n = run_length(cow, page);
-    if (page + n > cow->busy_lo && page < cow->busy_hi)
-        n = cow->busy_lo - page; /* stop the run where the busy range starts */
     for (size_t p = page; p < page + n; p++) {
         if (cow_bit(cow->dirty, p))
             continue;
@@ -75,7 +92,6 @@ int cow_fault_resolve(struct strata_cow *cow, size_t page)
         cow->ndirty++;
         cow->stats.pages_unprotected++;
     }
-    cow->last_fault = page + n - 1;
     cow->stats.write_faults++;
     return cow_uffd_writeprotect(cow->uffd, cow->data + (page << cow->page_shift),
                                  n << cow->page_shift, false);

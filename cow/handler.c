@@ -147,6 +147,7 @@ static void *handler_main(void *arg)
     struct cow_handler *h = arg;
     struct strata_cow *cow = h->cow;
     struct pollset ps = {0};
+    cow_os_name_self("strata-cow");
     if (h->cpu >= 0)
         cow_os_pin_self(h->cpu);
     for (;;) {

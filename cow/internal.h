@@ -79,6 +79,7 @@ uint64_t cow_os_now_ns(void);
 int cow_os_cpus(int *cpus, int max);
 int cow_os_pin_self(int cpu);
 void cow_os_yield(void);
+void cow_os_name_self(const char *name);
 size_t cow_os_memory_bytes(void);
 void cow_os_block_signals(sigset_t *old);
 void cow_os_restore_signals(const sigset_t *old);

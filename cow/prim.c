@@ -409,6 +409,12 @@ int cow_os_pin_self(int cpu)
     return -pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
+/* Names the calling thread (shown by top -H, perf, /proc/PID/task). */
+void cow_os_name_self(const char *name)
+{
+    pthread_setname_np(pthread_self(), name);
+}
+
 void cow_os_yield(void)
 {
     sched_yield();

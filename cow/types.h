@@ -26,6 +26,7 @@
 #define COW_CHUNK_PAGES  512u                /* store chunk: 2 MiB of 4 KiB pages */
 #define COW_MAX_HANDLERS 8u                  /* fault handler threads at most */
 #define COW_QUARANTINE   64u                 /* released snapshot records kept */
+#define COW_STREAMS      8u                  /* sequential write runs tracked at once */
 
 /* A mapping of store pages, registered as a cow-store region. */
 struct cow_chunk {
@@ -77,6 +78,14 @@ struct strata_cow_snap {
     uint64_t gen;                        /* its position in the buffer's sequence, >= 1 */
     struct strata_cow_snap *next, *prev; /* the buffer's live snapshots */
     struct cow_view *map;                /* strata_cow_snap_map's view, or NULL */
+};
+
+/* An ascending run of write faults (one sequential writer): the next fault
+ * at `next` resolves twice as many pages as the previous one did. */
+struct cow_stream {
+    size_t next;    /* page after the last window resolved for this run */
+    size_t window;  /* pages resolved by the run's last fault, >= 1 */
+    uint64_t stamp; /* fault count at its last use (least recent is reused) */
 };
 
 /* A fault handler thread. One per CPU (up to COW_MAX_HANDLERS), pinned:
@@ -137,8 +146,7 @@ struct strata_cow {
     size_t *deferred;                /* pages whose faults wait for the busy range */
     size_t ndeferred, deferred_cap;  /* entries used / allocated */
     size_t nversions;                /* cow_version records alive */
-    size_t last_fault;               /* last page resolved by the previous fault */
-    size_t seq_window;               /* pages resolved by the previous fault (SEQUENTIAL) */
+    struct cow_stream streams[COW_STREAMS]; /* recent runs of faults (fault.c) */
     strata_cow_stats_t stats;        /* counters; size fields filled on read */
 };
 

@@ -627,7 +627,8 @@ STRATA_API const char *strata_layout_kind_name(unsigned kind);
  * arm is complete, so the cut is consistent); the first write to a page
  * after a snapshot copies that page once into a page store, and that one
  * copy serves every snapshot that needs that version. Pages never written
- * are never copied. Errors: every int function returns 0 or -errno.
+ * are never copied, except the bounded read-ahead of sequential writers
+ * (see STRATA_COW_SEQUENTIAL). Errors: every int function returns 0 or -errno.
  *
  * Needs a userfaultfd with write-protect (Linux >= 5.7 for anonymous memory),
  * opened from /dev/userfaultfd or the userfaultfd(2) syscall. Without one,
@@ -649,12 +650,16 @@ typedef struct strata_cow_snap strata_cow_snap_t; /* a snapshot of it */
 
 /* Flags of strata_cow_create. */
 enum strata_cow_flags {
-    /* When write faults come in ascending page order, resolve a window of
-     * pages per fault (saving each first), 16 at first, doubling per fault
-     * of the same run up to 256: ~2 us/page here for sequential writers
-     * instead of one ~12 us fault round trip per page, at the price of
-     * copying up to 255 pages past the end of a run that may never be
-     * written. Off by default: only written pages are copied. */
+    /* Sequential writers are detected without this flag: a write fault on
+     * the page right after the window the previous fault of the same run
+     * resolved saves and un-protects 16 pages, then twice as many per step
+     * of the run, up to 256 (up to 8 runs tracked at once, e.g. one per
+     * writer thread); any other fault resolves its one page. The price: when
+     * a run stops, up to 255 pages past its end may have been copied without
+     * being written (at most 8 such windows at any time). This flag makes
+     * every new run start at 16 pages instead of 1 (for writers known to be
+     * sequential; random writers then copy up to 15 unwritten pages per
+     * fault). */
     STRATA_COW_SEQUENTIAL = 1u << 0,
     /* Accept a UFFD_USER_MODE_ONLY descriptor when that is all the process
      * may open. With it the kernel's own writes into a write-protected page

@@ -132,6 +132,42 @@ START_TEST(only_written_pages_are_copied_once)
 }
 END_TEST
 
+/* Default mode: an ascending run of writes is resolved in growing windows
+ * (few faults), the read-ahead past its end stays under one window of 256
+ * pages, and writes in no ascending order copy exactly the pages written. */
+START_TEST(sequential_writes_read_ahead_bounded)
+{
+    const size_t n = 4096, run = 2000;
+    strata_cow_t *cow = make(n * ps, 0);
+    unsigned char *d = strata_cow_data(cow);
+    for (size_t p = 0; p < n; p++)
+        d[p * ps] = 1;
+    strata_cow_snap_t *s = snap_of(cow);
+    for (size_t p = 0; p < run; p++)
+        d[p * ps] = 2;
+    strata_cow_stats_t st = stats_of(cow);
+    ck_assert_uint_lt(st.write_faults, 40);
+    ck_assert_uint_ge(st.pages_copied, run);
+    ck_assert_uint_lt(st.pages_copied, run + 256);
+    uint64_t copied = st.pages_copied, faults = st.write_faults;
+    for (size_t p = n - 1; p >= 3000; p -= 7) /* descending: never a run */
+        d[p * ps] = 3;
+    st = stats_of(cow);
+    size_t writes = (n - 1 - 3000) / 7 + 1;
+    ck_assert_uint_eq(st.pages_copied - copied, writes);
+    ck_assert_uint_eq(st.write_faults - faults, writes);
+    /* pages resolved ahead and written later still read as at the cut */
+    d[(run + 10) * ps] = 4;
+    unsigned char c = 0;
+    ck_assert_int_eq(strata_cow_snap_read(s, (run + 10) * ps, &c, 1), 0);
+    ck_assert_uint_eq(c, 1);
+    ck_assert_int_eq(strata_cow_snap_read(s, (run - 1) * ps, &c, 1), 0);
+    ck_assert_uint_eq(c, 1);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
 START_TEST(snapshot_map_is_read_only_and_exact)
 {
     size_t size = 32 * ps;
@@ -924,6 +960,7 @@ static Suite *cow_suite(void)
     tcase_add_test(basic, create_rounds_and_zeroes);
     tcase_add_test(basic, snapshot_is_point_in_time);
     tcase_add_test(basic, only_written_pages_are_copied_once);
+    tcase_add_test(basic, sequential_writes_read_ahead_bounded);
     tcase_add_test(basic, bad_ranges);
     tcase_add_test(basic, use_after_release_is_detected);
     tcase_add_test(basic, double_release_aborts_with_message);
