@@ -540,6 +540,10 @@ START_TEST(cli_elf_views)
     ck_assert_int_eq(run_cli("elf trunc_header", out, sizeof out), 1);
     ck_assert_str_eq(out, "strata: trunc_header: truncated ELF header: 40 bytes, need 64 "
                           "(at offset 0)\n");
+    /* a name with an escape sequence is shown, not sent to the terminal */
+    ck_assert_int_eq(run_cli("elf name_control_chars", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, ".te^[[2Jxt"));
+    ck_assert_ptr_null(strchr(out, '\x1b'));
     ck_assert_int_eq(run_cli("elf", out, sizeof out), 2);
     ck_assert_int_eq(run_cli("elf --help", out, sizeof out), 0);
 }

@@ -26,6 +26,23 @@ struct elf_view {
 
 /* ---- text view ---------------------------------------------------------- */
 
+/* A name from the file, with control characters shown as ^X (as readelf
+ * does), so a hostile file cannot drive the terminal. */
+static const char *printable(const char *name, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && n + 3 < len; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            buf[n++] = '^';
+            buf[n++] = (char)(*p == 0x7f ? '?' : *p + '@');
+        } else {
+            buf[n++] = (char)*p;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 static void text_header(const strata_elf_t *elf, const char *name)
 {
     const strata_elf_header_t *h = strata_elf_header(elf);
@@ -43,8 +60,9 @@ static void text_header(const strata_elf_t *elf, const char *name)
     printf("  %u section headers at offset %" PRIu64 " (%u bytes each), names in section %u\n",
            h->shnum, h->shoff, h->shentsize, h->shstrndx);
     const char *interp = strata_elf_interp(elf);
+    char buf[1024];
     if (interp)
-        printf("  interpreter: %s\n", interp);
+        printf("  interpreter: %s\n", printable(interp, buf, sizeof buf));
     const uint8_t *id;
     size_t len;
     if (strata_elf_build_id(elf, &id, &len) == 0) {
@@ -57,9 +75,10 @@ static void text_header(const strata_elf_t *elf, const char *name)
 
 static void text_segment_sections(const strata_elf_t *elf, size_t seg)
 {
+    char name[1024];
     for (size_t i = 1; i < strata_elf_section_count(elf); i++)
         if (strata_elf_section_in_segment(elf, i, seg) == 1)
-            printf(" %s", strata_elf_section(elf, i)->name);
+            printf(" %s", printable(strata_elf_section(elf, i)->name, name, sizeof name));
 }
 
 static void text_segments(const strata_elf_t *elf)
@@ -99,11 +118,12 @@ static void text_sections(const strata_elf_t *elf)
            "Offset     Size       ES Flg  Lk Inf  Al\n");
     for (size_t i = 0; i < n; i++) {
         const strata_elf_section_t *s = strata_elf_section(elf, i);
-        char t[40], f[40];
+        char t[40], f[40], name[1024];
         printf("  [%2zu] %-20s %-16s 0x%016" PRIx64 " 0x%08" PRIx64 " 0x%08" PRIx64 " %2" PRIx64
                " %-4s %2u %3u %3" PRIu64 "\n",
-               i, s->name, strata_elf_section_type_name(h->machine, s->type, t, sizeof t), s->addr,
-               s->offset, s->size, s->entsize,
+               i, printable(s->name, name, sizeof name),
+               strata_elf_section_type_name(h->machine, s->type, t, sizeof t), s->addr, s->offset,
+               s->size, s->entsize,
                strata_elf_section_flags_name(h->machine, h->osabi, s->flags, f, sizeof f), s->link,
                s->info, s->addralign);
     }

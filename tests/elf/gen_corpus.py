@@ -235,6 +235,10 @@ def cases():
     yield "overlap_and_tls_past_eof", g.build(), "ok|segments=6|" + OK_BASIC.split("|", 2)[2]
 
     g = Elf()
+    g.sec(".te\x1b[2Jxt", SHT["PROGBITS"], SHF_A | SHF_X, 0x401000, b"\x90" * 4)
+    yield "name_control_chars", g.build(), "ok|sections=3|text=4"
+
+    g = Elf()
     g.sec(".interp", SHT["PROGBITS"], SHF_A, 0x400200, b"/lib/no-terminator")
     g.seg(PT_INTERP, PF_R, sec=1, align=1)
     yield "interp_nonul", g.build(), "ok|interp=|segments=1"
