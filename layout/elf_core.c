@@ -23,11 +23,25 @@
 #define NT_X86_XSTATE_TYPE 0x202u
 #define NT_GDB_TDESC_TYPE  0xff000000u /* gdb's gcore: the target description */
 
+/* The sections BFD makes from core notes, by kind. */
+enum note_kind { NK_REG, NK_REG2, NK_AUXV, NK_FILE, NK_SIGINFO, NK_XFP, NK_XSTATE, NK_TDESC };
+static const char *const note_names[] = {
+    [NK_REG] = ".reg",
+    [NK_REG2] = ".reg2",
+    [NK_AUXV] = ".auxv",
+    [NK_FILE] = ".note.linuxcore.file",
+    [NK_SIGINFO] = ".note.linuxcore.siginfo",
+    [NK_XFP] = ".reg-xfp",
+    [NK_XSTATE] = ".reg-xstate",
+    [NK_TDESC] = ".gdb-tdesc",
+};
+
 /* Notes parsing state, as BFD keeps it in its core tdata. */
 struct core_ctx {
     strata_elf_t *elf;
-    int lwpid; /* from the latest NT_PRSTATUS; 0 until one is seen */
-    int pid;   /* from NT_PRPSINFO */
+    int lwpid;           /* from the latest NT_PRSTATUS; 0 until one is seen */
+    int pid;             /* from NT_PRPSINFO */
+    unsigned plain_made; /* bit k: the plain (thread-less) section of kind k exists */
 };
 
 /* The pseudo-section prefix BFD uses for a program header type. */
@@ -76,19 +90,13 @@ static elf_pseudo_section_t *add(strata_elf_t *elf)
     return s;
 }
 
-static bool has_pseudo(const strata_elf_t *elf, const char *name)
+/* _bfd_elfcore_make_pseudosection: "name/LWP", and "name" once (checked
+ * with a bit per kind, so many notes cost linear time). */
+static int note_section(struct core_ctx *c, enum note_kind kind, uint64_t size, bool per_thread)
 {
-    for (size_t i = 0; i < elf->npseudo; i++)
-        if (!strcmp(elf->pseudo[i].name, name))
-            return true;
-    return false;
-}
-
-/* _bfd_elfcore_make_pseudosection: "name/LWP", and "name" once. */
-static int note_section(struct core_ctx *c, const char *name, uint64_t size, bool per_thread)
-{
+    const char *name = note_names[kind];
     int id = c->lwpid ? c->lwpid : c->pid;
-    bool plain = !per_thread || !has_pseudo(c->elf, name);
+    bool plain = !per_thread || !(c->plain_made & (1u << kind));
     elf_pseudo_section_t *s;
     if (per_thread) {
         if (!(s = add(c->elf)))
@@ -103,6 +111,7 @@ static int note_section(struct core_ctx *c, const char *name, uint64_t size, boo
         snprintf(s->name, sizeof s->name, "%s", name);
         s->size = size;
         s->flags = STRATA_ELF_SZ_CONTENTS;
+        c->plain_made |= 1u << kind;
     }
     return 0;
 }
@@ -133,7 +142,7 @@ static int prstatus(struct core_ctx *c, const elf_note_raw_t *n)
         return 0;
     }
     c->lwpid = (int)desc_u32(c->elf, n, lwp_at);
-    return note_section(c, ".reg", regs, true);
+    return note_section(c, NK_REG, regs, true);
 }
 
 /* NT_PRPSINFO: pid and the argument string, minus one trailing space. */
@@ -182,22 +191,22 @@ static int one_note(const elf_note_raw_t *n, void *arg)
     case NT_PRSTATUS:
         return prstatus(c, n);
     case NT_FPREGSET:
-        return owner_is(n, "CORE") ? note_section(c, ".reg2", n->descsz, true) : 0;
+        return owner_is(n, "CORE") ? note_section(c, NK_REG2, n->descsz, true) : 0;
     case NT_PRPSINFO:
         prpsinfo(c, n);
         return 0;
     case NT_AUXV:
-        return note_section(c, ".auxv", n->descsz, false);
+        return note_section(c, NK_AUXV, n->descsz, false);
     case NT_FILE_TYPE:
-        return note_section(c, ".note.linuxcore.file", n->descsz, true);
+        return note_section(c, NK_FILE, n->descsz, true);
     case NT_SIGINFO_TYPE:
-        return note_section(c, ".note.linuxcore.siginfo", n->descsz, true);
+        return note_section(c, NK_SIGINFO, n->descsz, true);
     case NT_PRXFPREG_TYPE:
-        return owner_is(n, "LINUX") ? note_section(c, ".reg-xfp", n->descsz, true) : 0;
+        return owner_is(n, "LINUX") ? note_section(c, NK_XFP, n->descsz, true) : 0;
     case NT_X86_XSTATE_TYPE:
-        return owner_is(n, "LINUX") ? note_section(c, ".reg-xstate", n->descsz, true) : 0;
+        return owner_is(n, "LINUX") ? note_section(c, NK_XSTATE, n->descsz, true) : 0;
     case NT_GDB_TDESC_TYPE:
-        return owner_is(n, "GDB") ? note_section(c, ".gdb-tdesc", n->descsz, true) : 0;
+        return owner_is(n, "GDB") ? note_section(c, NK_TDESC, n->descsz, true) : 0;
     default:
         return 0;
     }

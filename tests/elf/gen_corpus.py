@@ -352,6 +352,19 @@ def cores():
     f.patch(b, f.eh("shstrndx"), 0)
     yield "core_small", b, "ok|core=1|segments=3|text=8192|data=4096|bss=8192|command=prog arg "
 
+    # 150,000 notes in one segment: linear time (each note's section is
+    # checked against the ones already made by kind, not by a search).
+    # NT_FILE notes make ".note.linuxcore.file/0" each, as in binutils.
+    many = note("CORE", 0x46494c45, b"") * 150000
+    f = Elf(etype=ET_CORE)
+    nsec = f.sec("n", SHT["PROGBITS"], 0, 0, many, align=4)
+    f.seg(PT_NOTE, 0, sec=nsec, align=4)
+    b = f.build()
+    f.patch(b, f.eh("shoff"), 0)
+    f.patch(b, f.eh("shnum"), 0)
+    f.patch(b, f.eh("shstrndx"), 0)
+    yield "core_150000_notes", b, "ok|core=1|segments=1|text=0|fast=1"
+
     # 66,000 program headers through PN_XNUM: parsed in bounded time and memory.
     n = 66000
     out = bytearray(64 + n * 56 + 64)
