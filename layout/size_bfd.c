@@ -39,6 +39,8 @@ typedef struct bfd_emu {
     uint8_t *made;        /* per header: became a BFD section */
     uint32_t *order;      /* indices of made sections, in creation order */
     uint32_t norder;      /* entries in order */
+    uint32_t *link_first; /* [i]: lowest k with sh_link == i, or 0 */
+    uint32_t *link_next;  /* [k]: next higher k' with the same sh_link, or 0 */
     uint32_t onesymtab;   /* index of the symbol table, 0 until seen */
     uint32_t dynsymtab;   /* index of the dynamic symbol table, 0 until seen */
     const char *strtab;   /* the name table, last byte known to be NUL */
@@ -209,9 +211,9 @@ static int strtab(bfd_emu_t *b, uint32_t i)
     if (sh(b, b->dynsymtab)->link == i)
         return make(b, i);
     if (b->onesymtab == 0 || b->dynsymtab == 0) {
-        for (uint32_t k = 1; k < b->elf->hdr.shnum; k++) {
-            if (sh(b, k)->link != i)
-                continue;
+        /* BFD scans every header; the reverse index visits the same ones
+         * (those linking to i, in index order) in time linear overall. */
+        for (uint32_t k = b->link_first[i]; k != 0; k = b->link_next[k]) {
             if (k == i)
                 return reject(b, i, "string table links to itself");
             int rc = from_shdr(b, k);
@@ -383,6 +385,19 @@ static bool bfd_uses_sections(const strata_elf_t *elf)
            elf->sections[i].type == SHT_STRTAB;
 }
 
+/* The reverse of sh_link: for each section, who links to it. */
+static void index_links(bfd_emu_t *b)
+{
+    uint32_t n = b->elf->hdr.shnum;
+    memset(b->link_first, 0, (size_t)n * sizeof *b->link_first);
+    for (uint32_t k = n - 1; k >= 1; k--) {
+        uint32_t to = sh(b, k)->link;
+        b->link_next[k] = to < n ? b->link_first[to] : 0;
+        if (to < n)
+            b->link_first[to] = k;
+    }
+}
+
 static int run_emu(bfd_emu_t *b)
 {
     int rc = load_strtab(b);
@@ -403,12 +418,17 @@ static int visit_object(const strata_elf_t *elf,
     uint32_t n = elf->hdr.shnum;
     bfd_emu_t b = {.elf = elf, .err = err};
     /* One block: order[n], then being[n] and made[n] (zeroed). */
-    uint32_t *block = malloc((size_t)n * (sizeof *b.order + 2));
+    /* One block: order[n], link_first[n], link_next[n], then being[n] and
+     * made[n] (zeroed). */
+    uint32_t *block = malloc((size_t)n * (3 * sizeof *b.order + 2));
     if (block) {
         b.order = block;
-        b.being = (uint8_t *)(block + n);
+        b.link_first = block + n;
+        b.link_next = block + 2 * (size_t)n;
+        b.being = (uint8_t *)(block + 3 * (size_t)n);
         b.made = b.being + n;
         memset(b.being, 0, 2 * (size_t)n);
+        index_links(&b);
     }
     b.dynamic_or_exec = elf->hdr.type == ET_EXEC || elf->hdr.type == ET_DYN;
     b.dynamic = elf->hdr.type == ET_DYN;

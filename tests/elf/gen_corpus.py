@@ -284,6 +284,13 @@ def objects():
 
     yield from groups()
 
+    # 60,000 string tables and no symbol table: BFD looks, for each, for the
+    # tables that link to it; strata must stay linear (fast=1).
+    f = Elf(etype=ET_EXEC)
+    for _ in range(60000):
+        f.sec(".s", SHT["STRTAB"], 0, 0, b"")
+    yield "many_strtabs", f.build(), "ok|sections=60002|text=0|fast=1"
+
     # A position-independent executable: DT_FLAGS_1 carries DF_1_PIE.
     f = Elf(etype=ET_DYN)
     f.sec(".text", SHT["PROGBITS"], SHF_A | SHF_X, 0x1000, b"\xc3" * 16, align=16)
