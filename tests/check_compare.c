@@ -404,6 +404,46 @@ START_TEST(compare_warns_when_preload_cannot_work)
 }
 END_TEST
 
+/* ---- the bench report builder ---------------------------------------- */
+
+START_TEST(report_builds_from_partial_data)
+{
+    /* Two parts, one workload with a single implementation, a malformed
+     * line, a line without a number, and an entry point that failed. */
+    struct res *r = sh("mkdir -p out/logs && printf '%%s\\n' "
+                       "'alloc,pairs,glibc,time,s,1.2,1.1,1.3' "
+                       "'alloc,pairs,jemalloc,time,s,0.9,0.8,1.0' "
+                       "'alloc,pairs,strata,time,s,0.6,0.5,0.7' "
+                       "'alloc,pairs,strata,rss,KiB,1800,1700,1900' "
+                       "'cow,snapshot,strata,time,ms,2.5,2.4,2.6' "
+                       "'cow,snapshot,fork,time,ms,150,140,160' "
+                       "'layout,only-one,strata,time,s,0.1,0.1,0.1' "
+                       "'garbage' 'alloc,pairs,glibc,time,s,nan-ish,1,2' > out/data.csv && "
+                       "printf 'alloc_bench\\t0\\t1.0\\ncow_bench\\t1\\t2.0\\n' "
+                       "> out/runs.tsv && echo 'plain output' > out/logs/cow_bench.out && "
+                       "python3 \"$COMPARE_REPORT_BUILD\" out && cat out/report.md");
+    ck_assert_msg(r->status == 0, "report_build failed:\n%s", r->err);
+    assert_has(r->out, "## alloc\n");
+    assert_has(r->out, "## cow\n");
+    assert_has(r->out, "## layout\n");
+    assert_has(r->out, "2 CSV line(s) could not be read");
+    assert_has(r->out, "| cow_bench | **1** (failed) |");
+    assert_has(r->out, "| alloc | pairs | time (s) | 0.600 | jemalloc 0.900 | 0.67 |");
+    assert_has(r->out, "| **strata** | 0.600 (0.500–0.700) |");
+    assert_has(r->out, "Ratios are to jemalloc.");
+    assert_has(r->out, "Ratios are to fork.");
+    assert_has(r->out, "```text\nplain output\n```");
+    assert_has(r->out, "![alloc pairs](charts/alloc-pairs.png)");
+    char buf[16];
+    slurp("out/charts/alloc-pairs.png", buf, sizeof buf);
+    ck_assert_mem_eq(buf, "\x89PNG\r\n\x1a\n", 8);
+    /* No data at all still gives a report that says so. */
+    r = sh("mkdir empty && python3 \"$COMPARE_REPORT_BUILD\" empty && cat empty/report.md");
+    ck_assert_int_eq(r->status, 0);
+    assert_has(r->out, "No measurements were recorded");
+}
+END_TEST
+
 static Suite *compare_suite(void)
 {
     Suite *s = suite_create("compare");
@@ -428,6 +468,10 @@ static Suite *compare_suite(void)
     tcase_add_test(cmp, compare_replays_stdin);
     tcase_add_test(cmp, compare_warns_when_preload_cannot_work);
     suite_add_tcase(s, cmp);
+    TCase *rep = tcase_create("report");
+    tcase_add_checked_fixture(rep, setup, teardown);
+    tcase_add_test(rep, report_builds_from_partial_data);
+    suite_add_tcase(s, rep);
     return s;
 }
 

@@ -24,7 +24,8 @@ set(compare_env
     "COMPARE_WORKLOAD=$<TARGET_FILE:compare_workload>"
     "COMPARE_PLANTED=$<TARGET_FILE:compare_planted>"
     "COMPARE_STDIN_LEN=$<TARGET_FILE:compare_stdin_len>"
-    "COMPARE_STATIC=$<TARGET_FILE:compare_static>")
+    "COMPARE_STATIC=$<TARGET_FILE:compare_static>"
+    "COMPARE_REPORT_BUILD=${PROJECT_SOURCE_DIR}/bench/report_build.py")
 if(STRATA_TEST_JEMALLOC)
   compare_program(compare_linked workload.c)
   target_link_libraries(compare_linked PRIVATE ${STRATA_TEST_JEMALLOC})
