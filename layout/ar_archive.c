@@ -16,6 +16,7 @@
 #define AR_THIN_MAGIC "!<thin>\n"
 #define AR_MAGIC_LEN  8
 #define AR_HDR_LEN    60
+#define AR_NAME_MAX   4096 /* PATH_MAX: longer member names are cut there */
 
 struct strata_ar {
     const uint8_t *data;    /* the archive bytes */
@@ -80,6 +81,10 @@ static int long_name(strata_ar_t *ar, uint64_t hdr_off, const uint8_t *field, st
                         "long-name table");
     const char *s = ar->longnames + off;
     size_t n = 0, max = (size_t)(ar->longnames_len - off);
+    /* A name longer than any path is hostile; cutting it keeps the time
+     * linear when many members point at one huge unterminated name. */
+    if (max > AR_NAME_MAX)
+        max = AR_NAME_MAX;
     while (n < max && s[n] != '\n' && s[n] != '\0')
         n++;
     if (n > 0 && s[n - 1] == '/')
