@@ -378,7 +378,7 @@ typedef struct strata_elf_sizes {
     uint64_t text, data, bss; /* sums over SEC_ALLOC size sections */
 } strata_elf_sizes_t;
 /* Berkeley/GNU totals: non-ALLOC skipped; text = CODE (or READONLY, Berkeley);
- * data = has contents; else bss. 0 or -ENOEXEC (as above). */
+ * data = has contents; else bss. 0, -ENOEXEC (as above) or -ENOMEM. */
 STRATA_API int strata_elf_sizes(const strata_elf_t *elf, enum strata_elf_size_rule rule,
                                 strata_elf_sizes_t *out, strata_err_t *err);
 /* Total size of the common symbols of a relocatable file (size --common);
@@ -413,8 +413,9 @@ STRATA_API void strata_elf_file_unmap(strata_elf_file_t *f);
 /* ---- ar archives ------------------------------------------------------ */
 typedef struct strata_ar strata_ar_t; /* an opened ar archive (opaque) */
 typedef struct strata_ar_member {
-    const char *name;  /* member name (long names resolved); for a thin
-                          archive, the path relative to the archive's dir */
+    const char *name;  /* member name (long names resolved, cut at 4096
+                          bytes); for a thin archive, the path relative to
+                          the archive's dir. Valid until the next call. */
     uint64_t offset;   /* offset of the member header in the archive */
     const void *data;  /* member bytes (NULL for a thin archive) */
     uint64_t size;     /* member bytes */
