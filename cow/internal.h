@@ -56,6 +56,7 @@ int cow_uffd_copy(int uffd, void *dst, const void *src, size_t len);
 int cow_uffd_wake(int uffd, void *addr, size_t len);
 int cow_uffd_read(int uffd, struct uffd_msg *msgs, size_t max);
 void *cow_os_map_anon(size_t len, int prot, int *err);
+void *cow_os_map_anon_aligned(size_t len, size_t align, int prot, int *err);
 void *cow_os_map_fd(int fd, size_t len, int prot, int *err);
 void *cow_os_map_private_fd(int fd, size_t len, int prot, int *err);
 int cow_os_unmap(void *addr, size_t len);

@@ -159,6 +159,21 @@ void *cow_os_map_anon(size_t len, int prot, int *err)
     return p;
 }
 
+/* Anonymous mapping of len bytes aligned to align (a power of two; the
+ * excess of an over-sized mapping is unmapped), NULL with *err = -errno. */
+void *cow_os_map_anon_aligned(size_t len, size_t align, int prot, int *err)
+{
+    unsigned char *p = cow_os_map_anon(len + align, prot, err);
+    if (!p)
+        return NULL;
+    uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    size_t head = start - (uintptr_t)p;
+    if (head)
+        munmap(p, head);
+    munmap((unsigned char *)start + len, align - head);
+    return (void *)start;
+}
+
 /* Shared mapping of fd, NULL on failure with *err = -errno. */
 void *cow_os_map_fd(int fd, size_t len, int prot, int *err)
 {

@@ -4,6 +4,19 @@
  * whose last page is freed is unmapped at once, so releasing snapshots
  * returns memory to the system (RSS back to baseline). Chunks with free
  * slots are kept at the front of the list. Called with the buffer's lock.
+ *
+ * Chunks are 2 MiB-aligned and MADV_HUGEPAGE: where the kernel offers
+ * transparent huge pages, a chunk's memory is one 2 MiB page allocated and
+ * zeroed at its first use instead of 512 page faults, each with its own
+ * allocation, charge and LRU insertion. Measured here: a page copy costs
+ * ~0.7 us instead of ~1.9 us, which is most of a sequential writer's
+ * first-write cost and ~1.2 us of a random writer's ~9 us fault. The
+ * price: a chunk in use is 2 MiB resident however few of its slots are
+ * used (the last, partly filled chunk; chunks are still unmapped when
+ * empty), and with THP defrag=madvise the first touch of a chunk may
+ * compact memory. Where THP is off, chunks are 4 KiB pages as before,
+ * pre-faulted 16 at a time. (The buffer itself stays MADV_NOHUGEPAGE: it
+ * is write-protected page by page; store pages never are.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,14 +57,15 @@ static int chunk_new(struct cow_store *st, struct cow_chunk **out)
     if (!c)
         return -ENOMEM;
     int err = 0;
-    c->base = cow_os_map_anon(chunk_bytes(st), PROT_READ | PROT_WRITE, &err);
+    c->base =
+        cow_os_map_anon_aligned(chunk_bytes(st), chunk_bytes(st), PROT_READ | PROT_WRITE, &err);
     if (!c->base) {
         free(c);
         return err;
     }
-    /* Copies are not huge pages (half-used chunks would pin 2 MiB) and are
-     * not inherited by a forked child, like the buffer. */
-    cow_os_advise(c->base, chunk_bytes(st), MADV_NOHUGEPAGE);
+    /* One huge page where offered (see above); not inherited by a forked
+     * child, like the buffer. */
+    cow_os_advise(c->base, chunk_bytes(st), MADV_HUGEPAGE);
     cow_os_advise(c->base, chunk_bytes(st), MADV_DONTFORK);
     strata_region_register(c->base, chunk_bytes(st), STRATA_BACKEND_MMAP, STRATA_REGION_COW_STORE);
     for (uint32_t i = 0; i < COW_CHUNK_PAGES; i++)

@@ -147,7 +147,7 @@ struct strata_cow {
     size_t ndeferred, deferred_cap;  /* entries used / allocated */
     size_t nversions;                /* cow_version records alive */
     struct cow_stream streams[COW_STREAMS]; /* recent runs of faults (fault.c) */
-    strata_cow_stats_t stats;        /* counters; size fields filled on read */
+    strata_cow_stats_t stats;               /* counters; size fields filled on read */
 };
 
 /* Share protocol on a SOCK_SEQPACKET pair. Owner to receiver, sent when
