@@ -27,7 +27,7 @@ import sys
 from collections import OrderedDict
 
 BASELINES = ["jemalloc", "binutils", "size", "readelf", "fork", "memcpy", "glibc"]
-PART_ORDER = ["alloc", "layout", "cow", "compare"]
+PART_ORDER = ["alloc", "layout", "cow"]
 METRIC_ORDER = ["time", "rss", "ns_per_page", "minflt", "instructions"]
 STRATA_COLOR = "0xcc3311"
 OTHER_COLOR = "0x4477aa"

@@ -2,7 +2,7 @@
 # report_compare.sh — `strata compare` run the way a user would, for the
 # bench report: a Python workload under every allocator it finds, the
 # JSON printed as a Markdown table, the chart saved, each median appended to
-# $STRATA_BENCH_CSV as compare,python3,ALLOC,{time,rss},...
+# $STRATA_BENCH_CSV as alloc,strata-compare-python3,ALLOC,{time,rss},...
 #
 #   sh bench/report_compare.sh BUILD_DIR [ROUNDS] [OUTDIR]
 set -eu
@@ -43,7 +43,7 @@ for a in d["allocators"]:
     if a["exit_status"] != 0 or not a["stable_exit_status"]:
         continue  # a failed run measures the failure, not the allocator
     for metric, unit, s in (("time", "s", w), ("rss", "KiB", r)):
-        lines.append(f"compare,python3,{a['name']},{metric},{unit},"
+        lines.append(f"alloc,strata-compare-python3,{a['name']},{metric},{unit},"
                      f"{s['median']:.6g},{s['min']:.6g},{s['max']:.6g}\n")
 if d["not_found"]:
     print(f"\nNot found, not compared: {', '.join(d['not_found'])}.")

@@ -17,8 +17,9 @@
 # and STRATA_BENCH_ROUNDS set (STRATA_BENCH_* names, which libstrata-malloc
 # knows are not its options). One that fails is reported as failed and the
 # others still run; the report is built from whatever was measured. Besides
-# them, `strata compare` itself is run on a python3 workload (part
-# "compare"), as a user would.
+# them, `strata compare` itself is run on a python3 workload, as a user
+# would (bench/report_compare.sh; CSV part "alloc", workload
+# "strata-compare-python3"; --only compare selects it).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
