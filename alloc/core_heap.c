@@ -91,7 +91,7 @@ static bool page_to_full(alloc_heap_t *heap, alloc_page_t *page)
     }
     alloc_queue_remove(&heap->queue[page->class_idx], page);
     alloc_queue_push_back(&heap->full[page->class_idx], page);
-    page->in_full = 1;
+    page->used |= ALLOC_PAGE_FULL;
     if (heap->direct[page->class_idx] == page)
         heap->direct[page->class_idx] = &alloc_empty_page;
     return true;
@@ -100,7 +100,7 @@ static bool page_to_full(alloc_heap_t *heap, alloc_page_t *page)
 static void page_from_full(alloc_heap_t *heap, alloc_page_t *page)
 {
     alloc_queue_remove(&heap->full[page->class_idx], page);
-    page->in_full = 0;
+    page->used &= ~ALLOC_PAGE_FULL;
     alloc_page_set_tf_state(page, ALLOC_TF_NORMAL, false);
     alloc_queue_push_front(&heap->queue[page->class_idx], page);
 }
@@ -112,7 +112,7 @@ void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page)
 {
     unsigned cls = page->class_idx;
     alloc_queue_t *q = &heap->queue[cls];
-    if (page->in_full || (q->first == page && page->next == NULL))
+    if (alloc_page_in_full(page) || (q->first == page && page->next == NULL))
         return;
     alloc_page_set_tf_state(page, ALLOC_TF_NEVER_DELAYED, false);
     alloc_queue_remove(q, page);
@@ -125,7 +125,7 @@ void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page)
 void alloc_free_local_slow(alloc_heap_t *heap, alloc_page_t *page, alloc_block_t *b)
 {
     (void)b;
-    if (page->in_full)
+    if (alloc_page_in_full(page))
         page_from_full(heap, page);
     if (page->used == 0)
         alloc_heap_retire_page(heap, page);
@@ -189,12 +189,12 @@ alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls)
 static void abandon_page(alloc_heap_t *heap, alloc_queue_t *q, alloc_page_t *page)
 {
     alloc_queue_remove(q, page);
+    page->used &= ~ALLOC_PAGE_FULL;
     alloc_page_collect(page);
     if (page->used == 0) {
         alloc_segment_page_free(page);
         return;
     }
-    page->in_full = 0;
     atomic_store_explicit(&page->heap, NULL, memory_order_release);
     pthread_mutex_lock(&alloc_global.aband_lock);
     page->next = alloc_global.abandoned[page->class_idx];

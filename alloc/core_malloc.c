@@ -78,7 +78,7 @@ static void *enomem(void)
     return NULL;
 }
 
-ALLOC_NOINLINE void *alloc_malloc_slow(alloc_heap_t *heap, size_t size)
+ALLOC_NOINLINE void *alloc_malloc_slow(size_t size, alloc_heap_t *heap)
 {
     bool boot = false;
     if (heap == &alloc_empty_heap)
@@ -183,7 +183,7 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
     uintptr_t off = a - (uintptr_t)page->start;
     if (off >= page->span)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
-    if (((off * page->recip) >> 40) * bs != off) /* off % bs, without dividing */
+    if (!alloc_page_block_start(page, off))
         alloc_report_bad_free(fn, p, ALLOC_BAD_INTERIOR, bs);
     uintptr_t link = ((const alloc_block_t *)p)->next_enc ^ alloc_key;
     bool looks_free = link == 0 || link - (uintptr_t)page->start < (uintptr_t)page->capacity * bs;
@@ -220,7 +220,7 @@ static void free_checked(void *p, int policy, const char *fn)
         }
         b->next_enc = (uintptr_t)page->local_free ^ alloc_key;
         page->local_free = b;
-        if (--page->used == 0 || page->in_full)
+        if ((int32_t)--page->used <= 0) /* now empty, or parked as full */
             alloc_free_local_slow(heap, page, b);
         return;
     }
@@ -304,7 +304,7 @@ size_t alloc_usable(const void *p, int policy)
         alloc_page_t *page = alloc_page_at(a & ~(uintptr_t)ALLOC_SEGMENT_MASK, a);
         size_t bs = page->block_size;
         uintptr_t off = a - (uintptr_t)page->start;
-        if (bs == 0 || a < (uintptr_t)page->start || ((off * page->recip) >> 40) * bs != off)
+        if (off >= page->span || !alloc_page_block_start(page, off))
             return 0;
         return bs;
     }

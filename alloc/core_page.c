@@ -22,9 +22,9 @@ void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
     alloc_segment_t *seg = (alloc_segment_t *)((uintptr_t)page & ~(uintptr_t)ALLOC_SEGMENT_MASK);
     size_t bs = alloc_class_size[cls];
     page->block_size = (uint32_t)bs;
-    /* floor(2^40/bs)+1: (off * recip) >> 40 == off / bs for every multiple
-     * of bs inside a segment, and idx * bs != off for every non-multiple. */
-    page->recip = ((uint64_t)1 << 40) / bs + 1;
+    /* ceil(2^64/bs): for off < 2^32, bs divides off iff the low 64 bits
+     * of off * div_magic are below div_magic (no division on free). */
+    page->div_magic = UINT64_MAX / bs + 1;
     page->class_idx = (uint8_t)cls;
     page->start = (uint8_t *)seg + (size_t)(page - seg->pages) * ALLOC_SLICE_SIZE;
     page->reserved = (uint32_t)((size_t)page->slice_count * ALLOC_SLICE_SIZE / bs);
@@ -33,7 +33,6 @@ void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
     page->used = 0;
     page->free = NULL;
     page->local_free = NULL;
-    page->in_full = 0;
     page->is_zero = page->fresh;
     page->next = page->prev = NULL;
     atomic_store_explicit(&page->thread_free, ALLOC_TF_NORMAL, memory_order_relaxed);
@@ -85,7 +84,7 @@ static void collect_thread_free(alloc_page_t *page)
     for (uintptr_t next; (next = tail->next_enc ^ key) != 0; tail = (alloc_block_t *)next)
         if (++n > page->capacity)
             corrupt(page);
-    if (n > page->used)
+    if (n > alloc_page_used(page))
         corrupt(page);
     tail->next_enc = (uintptr_t)page->local_free ^ key;
     page->local_free = head;

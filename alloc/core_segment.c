@@ -354,7 +354,7 @@ void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_us
         for (unsigned i = 1; i < ALLOC_SLICES; i++) {
             const alloc_page_t *p = &seg->pages[i];
             if (p->head == p && p->block_size != 0)
-                in_use[p->class_idx] += __atomic_load_n(&p->used, __ATOMIC_RELAXED);
+                in_use[p->class_idx] += alloc_page_used(p);
         }
     }
     pthread_mutex_unlock(&alloc_global.seg_lock);

@@ -15,7 +15,7 @@
 
 uint32_t alloc_class_size[ALLOC_CLASSES];
 uint8_t alloc_class_slices[ALLOC_CLASSES];
-uint8_t alloc_class_small[ALLOC_DIRECT_MAX / 16 + 1];
+uint8_t alloc_class_small[ALLOC_DIRECT_MAX + 1];
 
 /* The class of a size <= ALLOC_SMALL_MAX, by arithmetic. */
 unsigned alloc_size_class(size_t size)
@@ -53,6 +53,8 @@ void alloc_sizeclass_init(void)
         size_t slices = (bytes + ALLOC_SLICE_SIZE - 1) / ALLOC_SLICE_SIZE;
         alloc_class_slices[c] = (uint8_t)(slices ? slices : 1);
     }
-    for (size_t i = 0; i <= ALLOC_DIRECT_MAX / 16; i++)
-        alloc_class_small[i] = (uint8_t)alloc_size_class(i * 16);
+    /* Indexed by the size itself (not (size + 15) / 16): two instructions
+     * less on malloc's fast path for a 1 KiB table. */
+    for (size_t i = 0; i <= ALLOC_DIRECT_MAX; i++)
+        alloc_class_small[i] = (uint8_t)alloc_size_class(i);
 }

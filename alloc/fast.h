@@ -32,7 +32,7 @@ static inline __attribute__((always_inline)) void *alloc_malloc_inline(size_t si
 {
     alloc_heap_t *heap = alloc_tls_heap;
     if (alloc_likely(size <= ALLOC_DIRECT_MAX)) {
-        unsigned cls = alloc_class_small[(size + 15) >> 4];
+        unsigned cls = alloc_class_small[size];
         alloc_page_t *page = heap->direct[cls];
         alloc_block_t *b = page->free;
         if (alloc_likely(b != NULL)) {
@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) void *alloc_malloc_inline(size_t si
             return b;
         }
     }
-    return alloc_malloc_slow(heap, size);
+    return alloc_malloc_slow(size, heap);
 }
 
 /* Frees p: checks that it is the start of a live block of one of our
@@ -60,13 +60,12 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
     }
     alloc_page_t *page = alloc_page_at(seg, a);
     uintptr_t off = a - (uintptr_t)page->start;
-    uint64_t idx = (off * page->recip) >> 40;
     alloc_block_t *b = p;
     uintptr_t key = alloc_key;
     uintptr_t link = b->next_enc ^ key;
-    uintptr_t span = page->span;
-    if (alloc_unlikely(idx * page->block_size != off || off >= span || link - (uintptr_t)page->start < span ||
-                       link == 0)) {
+    uintptr_t span = page->span; /* 0 on a slice without a page */
+    if (alloc_unlikely(off >= span || !alloc_page_block_start(page, off) ||
+                       link - (uintptr_t)page->start < span || link == 0)) {
         alloc_free_slow(p, policy);
         return;
     }
@@ -74,10 +73,12 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
     if (alloc_likely(atomic_load_explicit(&page->heap, memory_order_relaxed) == heap)) {
         b->next_enc = (uintptr_t)page->local_free ^ key;
         page->local_free = b;
-        /* An empty page is kept when malloc allocates from it (no churn). */
-        if (alloc_unlikely(--page->used == 0 || page->in_full))
-            if (page->in_full || heap->direct[page->class_idx] != page)
-                alloc_free_local_slow(heap, page, b);
+        /* <= 0: empty, or parked as full (ALLOC_PAGE_FULL is the sign bit).
+         * An empty page is kept when malloc allocates from it (no churn). */
+        int32_t used = (int32_t)(page->used - 1);
+        page->used = (uint32_t)used;
+        if (alloc_unlikely(used <= 0) && (used != 0 || heap->direct[page->class_idx] != page))
+            alloc_free_local_slow(heap, page, b);
         return;
     }
     alloc_free_remote(page, b);

@@ -83,7 +83,7 @@ void alloc_options_help(void);
 /* ---- core_sizeclass.c ---- */
 extern uint32_t alloc_class_size[ALLOC_CLASSES];
 extern uint8_t alloc_class_slices[ALLOC_CLASSES];
-extern uint8_t alloc_class_small[ALLOC_DIRECT_MAX / 16 + 1];
+extern uint8_t alloc_class_small[ALLOC_DIRECT_MAX + 1]; /* class of each size <= 1024 */
 void alloc_sizeclass_init(void);
 unsigned alloc_size_class(size_t size); /* size <= ALLOC_SMALL_MAX */
 unsigned alloc_class_for_align(size_t size, size_t align); /* ALLOC_CLASSES if none */
@@ -98,6 +98,20 @@ void alloc_segment_purge(bool force);                        /* due (or all) wor
 void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_use);
 
 /* ---- core_page.c: one page's blocks ---- */
+static inline uint32_t alloc_page_used(const alloc_page_t *page) /* blocks out */
+{
+    return __atomic_load_n(&page->used, __ATOMIC_RELAXED) & ~ALLOC_PAGE_FULL;
+}
+static inline bool alloc_page_in_full(const alloc_page_t *page) /* owner only */
+{
+    return (page->used & ALLOC_PAGE_FULL) != 0;
+}
+/* Is off (< 2^32: inside a page) a multiple of the page's block size? */
+static inline __attribute__((always_inline)) bool alloc_page_block_start(const alloc_page_t *page,
+                                                                         uint64_t off)
+{
+    return off * page->div_magic < page->div_magic;
+}
 void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap);
 bool alloc_page_collect(alloc_page_t *page);  /* owner: refill `free`; true if any */
 void alloc_page_extend(alloc_page_t *page);   /* owner: carve more blocks */
@@ -119,7 +133,7 @@ void alloc_heap_trim(alloc_heap_t *heap);
 unsigned alloc_heap_reclaim_abandoned(void); /* pages freed, <= 64 */
 
 /* ---- core_malloc.c: slow paths of the malloc family ---- */
-void *alloc_malloc_slow(alloc_heap_t *heap, size_t size);
+void *alloc_malloc_slow(size_t size, alloc_heap_t *heap); /* size first: malloc tail-calls it */
 void alloc_free_slow(void *p, int policy);
 void alloc_free_remote(alloc_page_t *page, alloc_block_t *b);
 void alloc_free_local_slow(alloc_heap_t *heap, alloc_page_t *page, alloc_block_t *b);

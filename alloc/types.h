@@ -42,7 +42,8 @@
 #define ALLOC_CLASSES 48
 #define ALLOC_SMALL_MAX ((size_t)128 << 10)
 #define ALLOC_MIN_ALIGN 16
-#define ALLOC_DIRECT_MAX 1024 /* sizes <= this map to a class by table */
+#define ALLOC_DIRECT_MAX 1024 /* sizes <= this map to a class by table (one byte per size) */
+#define ALLOC_PAGE_FULL 0x80000000u /* in alloc_page_t.used: the page is in the full queue */
 
 #define ALLOC_SEG_MAGIC 0x5354524153454731ull   /* "STRASEG1" */
 #define ALLOC_LARGE_MAGIC 0x535452414c524731ull /* "STRALRG1" */
@@ -73,10 +74,15 @@ struct alloc_heap;
 typedef struct alloc_page {
     struct alloc_page *head;     /* the page this slice belongs to (itself when free) */
     alloc_block_t *free;         /* owner only: blocks ready to hand out */
-    uint32_t used;               /* blocks out: handed out minus frees collected/local */
+    uint32_t used;               /* blocks out (handed out minus frees collected/local),
+                                    | ALLOC_PAGE_FULL while the page sits in the owner's
+                                    full queue: free's one signed test `--used <= 0`
+                                    then catches both "now empty" and "was full" */
     uint32_t block_size;         /* bytes per block; 0 when the slice holds no page */
     uint8_t *start;              /* first block; NULL when no page */
-    uint64_t recip;              /* ceil(2^40 / block_size): block index by multiply */
+    uint64_t div_magic;          /* UINT64_MAX / block_size + 1 (0: no page): off is a
+                                    multiple of block_size iff off * div_magic < div_magic,
+                                    for off < 2^32 (Lemire's divisibility test) */
     _Atomic(struct alloc_heap *) heap; /* owner; NULL while abandoned */
     alloc_block_t *local_free;   /* owner only: blocks the owner freed since last collect */
     uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
@@ -85,7 +91,6 @@ typedef struct alloc_page {
     _Atomic uintptr_t thread_free; /* remote frees: block list | enum alloc_tf_state */
     uint8_t class_idx;           /* size class */
     uint8_t slice_count;         /* slices in this page (head only) */
-    uint8_t in_full;             /* owner only: page sits in the heap's full queue */
     uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 0 */
     uint8_t fresh;               /* the page's memory came zeroed from the kernel */
     struct alloc_page *next;     /* owner's queue / abandoned list */

@@ -52,7 +52,7 @@ START_TEST(classes_bound)
         else
             ck_assert_msg((bs - n) * 4 < n, "size %zu -> block %zu wastes >= 25%%", n, bs);
         if (n <= ALLOC_DIRECT_MAX)
-            ck_assert_uint_eq(alloc_class_small[(n + 15) >> 4], c);
+            ck_assert_uint_eq(alloc_class_small[n], c);
     }
     ck_assert_uint_eq(alloc_class_size[ALLOC_CLASSES - 1], ALLOC_SMALL_MAX);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++)
