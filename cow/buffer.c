@@ -122,6 +122,7 @@ static void free_all(struct strata_cow *cow)
         free(cow->quarantine[i]);
     free(cow->deferred);
     pthread_mutex_destroy(&cow->lock);
+    pthread_mutex_destroy(&cow->arm_lock);
     pthread_mutex_destroy(&cow->persist_lock);
     cow->magic = COW_DEAD_MAGIC;
     free(cow);
@@ -154,6 +155,7 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
     cow->uffd = cow->wake_fd = cow->stop_fd = -1;
     for (unsigned i = 0; i < COW_STREAMS; i++)
         cow->streams[i].next = SIZE_MAX; /* matches no page */
+    pthread_mutex_init(&cow->arm_lock, NULL);
     pthread_mutex_init(&cow->lock, NULL);
     pthread_mutex_init(&cow->persist_lock, NULL);
     int err = setup(cow, flags);

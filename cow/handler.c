@@ -6,8 +6,8 @@
  * a receiver will send its uffd on or that uffd. The uffds are O_NONBLOCK:
  * a POLLIN may be stale (a fault already resolved by another handler or an
  * earlier un-protect of the same range), and EAGAIN just means nothing is
- * pending. Messages are read without the lock and resolved under it, in
- * batches.
+ * pending. Messages are read without the lock and resolved in batches
+ * (fault.c says which lock covers what).
  *
  * Fds of dropped views are closed by handler 0 only (the graveyard), the
  * only thread that polls them, so no fd being polled is closed and reused.
@@ -42,9 +42,14 @@ static void drain_main(struct strata_cow *cow)
         n = cow_uffd_read(cow->uffd, msgs, COW_MSG_BATCH);
         if (n <= 0)
             return;
+        struct cow_range todo[COW_MSG_BATCH];
+        pthread_mutex_lock(&cow->arm_lock);
         cow_lock_urgent(cow);
-        cow_fault_batch(cow, msgs, n);
+        int k = cow_fault_batch(cow, msgs, n, todo);
         pthread_mutex_unlock(&cow->lock);
+        for (int i = 0; i < k; i++)
+            cow_fault_unprotect(cow, todo[i]);
+        pthread_mutex_unlock(&cow->arm_lock);
     } while (n == COW_MSG_BATCH);
 }
 

@@ -105,9 +105,14 @@ bool cow_bit(const uint64_t *map, size_t i);
 void cow_bit_set(uint64_t *map, size_t i);
 void cow_bit_clear(uint64_t *map, size_t i);
 
-/* fault.c — resolving write faults (lock held) */
-int cow_fault_resolve(struct strata_cow *cow, size_t page);
-int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n);
+/* fault.c — resolving write faults (see its locking note) */
+struct cow_range {
+    size_t first, pages; /* pages [first, first + pages) */
+};
+struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page);
+int cow_fault_unprotect(struct strata_cow *cow, struct cow_range r);
+int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n,
+                    struct cow_range *todo);
 void cow_fault_undefer(struct strata_cow *cow);
 
 /* copier.c — STRATA_COW_BACKGROUND */

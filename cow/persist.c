@@ -16,7 +16,12 @@
 
 #include "internal.h"
 
-#define COW_PERSIST_PAGES 64u /* 256 KiB of 4 KiB pages per chunk */
+/* Pages per chunk: 512 KiB of 4 KiB pages. The lock is taken once per
+ * chunk, and each time may wait for a handler that was preempted while
+ * holding it (a loaded machine); fewer, larger chunks wait less often, at
+ * the price of a longer wait for a writer that faults inside the chunk
+ * being written (one writev of the chunk). */
+#define COW_PERSIST_PAGES 128u
 
 /* Gathers the sources of pages [first, first+n) into iov, merging pages
  * that follow each other in memory. Returns the iovec count. */
@@ -35,6 +40,22 @@ static int gather(struct strata_cow_snap *snap, size_t first, size_t n, struct i
     return k;
 }
 
+/* Writes pages [p, p + n) of snap to fd: gathers them and marks them busy
+ * under the lock (taken on entry, held on return), writes them without it. */
+static int write_chunk(struct strata_cow_snap *snap, int fd, size_t p, size_t n, struct iovec *iov)
+{
+    struct strata_cow *cow = snap->cow;
+    int k = gather(snap, p, n, iov);
+    cow->busy_lo = p;
+    cow->busy_hi = p + n;
+    cow_unlock_and_yield(cow);
+    int err = cow_os_writev_all(fd, iov, k);
+    pthread_mutex_lock(&cow->lock);
+    cow->busy_lo = cow->busy_hi = 0;
+    cow_fault_undefer(cow);
+    return err;
+}
+
 int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd)
 {
     int err = cow_snap_check(snap);
@@ -45,19 +66,12 @@ int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd)
     struct strata_cow *cow = snap->cow;
     struct iovec iov[COW_PERSIST_PAGES];
     pthread_mutex_lock(&cow->persist_lock);
+    pthread_mutex_lock(&cow->lock);
     for (size_t p = 0; p < cow->npages && !err; p += COW_PERSIST_PAGES) {
         size_t n = cow->npages - p < COW_PERSIST_PAGES ? cow->npages - p : COW_PERSIST_PAGES;
-        pthread_mutex_lock(&cow->lock);
-        int k = gather(snap, p, n, iov);
-        cow->busy_lo = p;
-        cow->busy_hi = p + n;
-        pthread_mutex_unlock(&cow->lock);
-        err = cow_os_writev_all(fd, iov, k);
-        pthread_mutex_lock(&cow->lock);
-        cow->busy_lo = cow->busy_hi = 0;
-        cow_fault_undefer(cow);
-        cow_unlock_and_yield(cow);
+        err = write_chunk(snap, fd, p, n, iov);
     }
+    pthread_mutex_unlock(&cow->lock);
     pthread_mutex_unlock(&cow->persist_lock);
     return err;
 }

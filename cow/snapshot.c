@@ -2,11 +2,13 @@
  * snapshot.c — taking, reading and releasing snapshots.
  *
  * Taking one arms the buffer: it write-protects the pages un-protected since
- * the previous snapshot (the dirty set), all under the lock, so the handler
- * resolves no fault before the arm is complete: a write that faults during
- * the arm waits and lands after the cut, a write that got through before its
- * page was re-protected is in the snapshot, and as a writer cannot pass a
- * faulting write, each writer's writes are cut at one point of its order.
+ * the previous snapshot (the dirty set), under arm_lock and the lock, so no
+ * un-protect of a page marked before the arm is in flight (fault.c) and the
+ * handler resolves no fault before the arm is complete: a write that faults
+ * during the arm waits and lands after the cut, a write that got through
+ * before its page was re-protected is in the snapshot, and as a writer
+ * cannot pass a faulting write, each writer's writes are cut at one point
+ * of its order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -93,6 +95,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     struct strata_cow_snap *snap = calloc(1, sizeof *snap);
     if (!snap)
         return -ENOMEM;
+    pthread_mutex_lock(&cow->arm_lock); /* no un-protect in flight (fault.c) */
     pthread_mutex_lock(&cow->lock);
     uint64_t t0 = cow_os_now_ns();
     size_t ranges = 0, dirty = cow->ndirty;
@@ -101,6 +104,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
         err = arm(cow, &ranges);
     if (err) {
         pthread_mutex_unlock(&cow->lock);
+        pthread_mutex_unlock(&cow->arm_lock);
         free(snap);
         return err;
     }
@@ -112,6 +116,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
         cow->nlive--; /* its copies so far serve no one now */
         cow_pages_prune(cow);
         pthread_mutex_unlock(&cow->lock);
+        pthread_mutex_unlock(&cow->arm_lock);
         free(snap);
         return err;
     }
@@ -125,6 +130,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     cow->stats.last_arm_ns = cow_os_now_ns() - t0;
     cow_copier_kick(cow);
     pthread_mutex_unlock(&cow->lock);
+    pthread_mutex_unlock(&cow->arm_lock);
     *out = snap;
     return 0;
 }

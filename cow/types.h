@@ -116,8 +116,11 @@ struct strata_cow {
     uint64_t features;   /* UFFD_FEATURE_* enabled on uffd */
     struct cow_handler handlers[COW_MAX_HANDLERS]; /* [0, nhandlers) running */
     unsigned nhandlers;                            /* fault handler threads started */
-    pthread_mutex_t lock;          /* held by arms, fault resolution, reads of live pages */
+    pthread_mutex_t arm_lock;      /* held by arms and by handlers from marking pages
+                                    * until their un-protect returns; taken before lock */
+    pthread_mutex_t lock;          /* held by arms, fault marking, reads of live pages */
     unsigned urgent;               /* handlers waiting for lock (atomic, outside it) */
+    uint64_t urgent_grants;        /* times a waiting handler got lock (atomic) */
     pthread_mutex_t persist_lock;  /* one persist at a time (owns busy_*) */
     uint64_t gen;                  /* snapshots taken */
     uint64_t *written;             /* npages: gen when the page was last un-protected */
