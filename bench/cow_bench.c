@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,6 +136,15 @@ static unsigned char *plain_new(size_t size)
     madvise(p, size, MADV_NOHUGEPAGE); /* as the cow buffer: 4 KiB pages */
     memset(p, 1, size);
     return p;
+}
+
+/* CPU time (user + system) of this process so far, ms. */
+static double cpu_ms(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 /* fork() with the child exiting at once: the parent's cost. */
@@ -294,6 +304,7 @@ struct dirtier {
     size_t n;
     volatile int *go;
     double max_ns, *lat;
+    double end_ns; /* when the last write was done */
 };
 
 static void *dirty_main(void *arg)
@@ -310,6 +321,7 @@ static void *dirty_main(void *arg)
             w->max_ns = t - prev;
         prev = t;
     }
+    w->end_ns = prev;
     return NULL;
 }
 
@@ -343,14 +355,16 @@ static void dirtiers_start(struct dirtier w[2], pthread_t t[2], unsigned char *d
 {
     size_t n = npages / 10 / 2;
     for (int i = 0; i < 2; i++) {
-        w[i] = (struct dirtier){data, order + (size_t)i * n, n, go, 0, w[i].lat};
+        w[i] = (struct dirtier){data, order + (size_t)i * n, n, go, 0, w[i].lat, 0};
         pthread_create(&t[i], NULL, dirty_main, &w[i]);
     }
 }
 
-/* One round of: quiet persist, busy persist, fork+write. */
+/* One round of: quiet persist, busy persist, fork+write. out: times (ms),
+ * stalls and p99s (us), CPU time of the quiet and busy persists (ms), and
+ * how long the busy persist's writers ran (ms). */
 static void persist_round(strata_cow_t *cow, unsigned char *plain, const size_t *order,
-                          double out[7], struct dirtier w[2])
+                          double out[10], struct dirtier w[2])
 {
     size_t size = strata_cow_size(cow), npages = size / ps;
     int fd = out_file();
@@ -359,22 +373,26 @@ static void persist_round(strata_cow_t *cow, unsigned char *plain, const size_t 
     volatile int go = 0;
     if (strata_cow_snapshot(cow, &s))
         abort();
-    double t0 = now_ns();
+    double t0 = now_ns(), c0 = cpu_ms();
     if (strata_cow_snap_persist(s, fd))
         abort();
     out[0] = (now_ns() - t0) / 1e6;
+    out[7] = cpu_ms() - c0;
     strata_cow_snap_release(s);
     ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
     if (strata_cow_snapshot(cow, &s))
         abort();
     dirtiers_start(w, t, strata_cow_data(cow), order, npages, &go);
-    t0 = now_ns();
+    t0 = now_ns(), c0 = cpu_ms();
     go = 1;
     if (strata_cow_snap_persist(s, fd))
         abort();
     out[1] = (now_ns() - t0) / 1e6;
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
+    out[8] = cpu_ms() - c0; /* the writers' CPU is counted too */
+    out[9] = (w[0].end_ns > w[1].end_ns ? w[0].end_ns : w[1].end_ns) - t0;
+    out[9] /= 1e6;
     out[2] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
     out[5] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3; /* both writers' latencies */
     strata_cow_snap_release(s);
@@ -404,15 +422,15 @@ static void bench_persist(size_t size)
     strata_cow_t *cow = cow_new(size, 0);
     unsigned char *plain = plain_new(size);
     size_t *order = page_order(npages, 1, 5);
-    double v[7][64];
+    double v[10][64];
     struct dirtier w[2];
     /* the two writers' latencies, adjacent, so one percentile covers both */
     double *lat = malloc(npages / 10 / 2 * 2 * sizeof *lat);
     for (int r = 0; r < rounds; r++) {
-        double out[7];
+        double out[10];
         w[0].lat = lat, w[1].lat = lat + npages / 10 / 2;
         persist_round(cow, plain, order, out, w);
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < 10; k++)
             v[k][r] = out[k];
     }
     printf("persist %zu MiB to %s while two writers dirty 10%% of the pages\n", size >> 20, dir);
@@ -420,6 +438,9 @@ static void bench_persist(size_t size)
     struct summary b = report("persist", "strata-busy", "time", "ms", v[1], rounds);
     report("persist", "strata-busy", "stall_max", "us", v[2], rounds);
     report("persist", "strata-busy", "p99", "us", v[5], rounds);
+    report("persist", "strata-quiet", "cpu", "ms", v[7], rounds);
+    report("persist", "strata-busy", "cpu", "ms", v[8], rounds);
+    report("persist", "strata-busy", "writers", "ms", v[9], rounds);
     struct summary f = report("persist", "fork+write", "time", "ms", v[3], rounds);
     report("persist", "fork+write", "stall_max", "us", v[4], rounds);
     report("persist", "fork+write", "p99", "us", v[6], rounds);

@@ -9,7 +9,7 @@
  * busy range: a write fault on one of them is deferred until the chunk is
  * written (it must not be un-protected while writev reads it), faults
  * elsewhere are resolved as usual. So a writer waits at most for one
- * 256 KiB chunk, and only if it writes into that chunk. Persists of one
+ * 512 KiB chunk, and only if it writes into that chunk. Persists of one
  * buffer run one at a time.
  */
 #include <errno.h>
