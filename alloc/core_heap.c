@@ -77,6 +77,21 @@ alloc_heap_t *alloc_heap_get(void)
     return heap;
 }
 
+/* Makes page the direct page of class cls, moving ALLOC_PAGE_DIRECT from
+ * the old one (which must still be this heap's: set the direct page away
+ * from a page BEFORE giving the page up). */
+static void set_direct(alloc_heap_t *heap, unsigned cls, alloc_page_t *page)
+{
+    alloc_page_t *old = heap->direct[cls];
+    if (old == page)
+        return;
+    if (old != &alloc_empty_page)
+        old->used &= ~ALLOC_PAGE_DIRECT;
+    if (page != &alloc_empty_page)
+        page->used |= ALLOC_PAGE_DIRECT;
+    heap->direct[cls] = page;
+}
+
 /* ---- full pages ----------------------------------------------------------- */
 
 /* The page had nothing to give: park it in the full queue, where remote
@@ -91,9 +106,9 @@ static bool page_to_full(alloc_heap_t *heap, alloc_page_t *page)
     }
     alloc_queue_remove(&heap->queue[page->class_idx], page);
     alloc_queue_push_back(&heap->full[page->class_idx], page);
-    page->used |= ALLOC_PAGE_FULL;
     if (heap->direct[page->class_idx] == page)
-        heap->direct[page->class_idx] = &alloc_empty_page;
+        set_direct(heap, page->class_idx, &alloc_empty_page);
+    page->used |= ALLOC_PAGE_FULL;
     return true;
 }
 
@@ -117,7 +132,7 @@ void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page)
     alloc_page_set_tf_state(page, ALLOC_TF_NEVER_DELAYED, false);
     alloc_queue_remove(q, page);
     if (heap->direct[cls] == page)
-        heap->direct[cls] = q->first ? q->first : &alloc_empty_page;
+        set_direct(heap, cls, q->first ? q->first : &alloc_empty_page);
     alloc_segment_page_free(page);
 }
 
@@ -180,7 +195,7 @@ alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls)
         alloc_queue_remove(q, page);
         alloc_queue_push_front(q, page);
     }
-    heap->direct[cls] = page;
+    set_direct(heap, cls, page);
     return page;
 }
 
@@ -189,12 +204,13 @@ alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls)
 static void abandon_page(alloc_heap_t *heap, alloc_queue_t *q, alloc_page_t *page)
 {
     alloc_queue_remove(q, page);
-    page->used &= ~ALLOC_PAGE_FULL;
+    page->used &= ~(ALLOC_PAGE_FULL | ALLOC_PAGE_DIRECT);
     alloc_page_collect(page);
     if (page->used == 0) {
         alloc_segment_page_free(page);
         return;
     }
+    atomic_store_explicit(&page->owner_tp, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, NULL, memory_order_release);
     pthread_mutex_lock(&alloc_global.aband_lock);
     page->next = alloc_global.abandoned[page->class_idx];
@@ -215,11 +231,11 @@ void alloc_heap_abandon(alloc_heap_t *heap)
     }
     alloc_heap_collect_delayed(heap);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
+        set_direct(heap, c, &alloc_empty_page);
         while (heap->queue[c].first)
             abandon_page(heap, &heap->queue[c], heap->queue[c].first);
         while (heap->full[c].first)
             abandon_page(heap, &heap->full[c], heap->full[c].first);
-        heap->direct[c] = &alloc_empty_page;
     }
 }
 
@@ -239,6 +255,7 @@ alloc_page_t *alloc_heap_adopt(alloc_heap_t *heap, unsigned cls)
             return NULL;
         page->next = page->prev = NULL;
         atomic_store_explicit(&page->heap, heap, memory_order_release);
+        atomic_store_explicit(&page->owner_tp, alloc_self_tp(), memory_order_relaxed);
         alloc_page_set_tf_state(page, ALLOC_TF_NORMAL, true);
         alloc_queue_push_front(&heap->queue[cls], page);
         if (alloc_page_collect(page) || page->capacity < page->reserved) {
@@ -273,6 +290,7 @@ void alloc_heap_trim(alloc_heap_t *heap)
     alloc_heap_collect_delayed(heap);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
         alloc_page_t *next;
+        set_direct(heap, c, &alloc_empty_page); /* before its page may go */
         for (alloc_page_t *p = heap->queue[c].first; p; p = next) {
             next = p->next;
             alloc_page_collect(p);
@@ -282,7 +300,7 @@ void alloc_heap_trim(alloc_heap_t *heap)
             alloc_queue_remove(&heap->queue[c], p);
             alloc_segment_page_free(p);
         }
-        heap->direct[c] = heap->queue[c].first ? heap->queue[c].first : &alloc_empty_page;
+        set_direct(heap, c, heap->queue[c].first ? heap->queue[c].first : &alloc_empty_page);
     }
 }
 

@@ -26,9 +26,11 @@ alloc_global_t alloc_global = {
 
 uintptr_t alloc_key;
 
-/* One bit per 4 MiB of address space: 4 MiB each of .bss, touched only
- * where strata has mapped something. */
-_Atomic uint64_t alloc_segmap[ALLOC_SEGMAP_BITS / 64];
+/* Which 4 MiB regions of the address space are ours, .bss touched only
+ * where strata has mapped something: segments one BYTE each (32 MiB of
+ * .bss, so that free tests it with a single compare), large headers one
+ * bit each (4 MiB; only the slow paths look). */
+uint8_t alloc_segmap[ALLOC_SEGMAP_BITS];
 _Atomic uint64_t alloc_largemap[ALLOC_SEGMAP_BITS / 64];
 
 /* A thread without a heap points at this one: every direct page is the

@@ -212,12 +212,12 @@ static void free_checked(void *p, int policy, const char *fn)
     uintptr_t a = (uintptr_t)p;
     if (alloc_in_segment(a)) {
         alloc_page_t *page = checked_page(p, fn);
-        alloc_heap_t *heap = alloc_tls_heap;
         alloc_block_t *b = p;
-        if (atomic_load_explicit(&page->heap, memory_order_relaxed) != heap) {
+        if (atomic_load_explicit(&page->owner_tp, memory_order_relaxed) != alloc_self_tp()) {
             alloc_free_remote(page, b);
             return;
         }
+        alloc_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_relaxed); /* ours */
         b->next_enc = (uintptr_t)page->local_free ^ alloc_key;
         page->local_free = b;
         if ((int32_t)--page->used <= 0) /* now empty, or parked as full */

@@ -37,6 +37,7 @@ void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
     page->next = page->prev = NULL;
     atomic_store_explicit(&page->thread_free, ALLOC_TF_NORMAL, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_release);
+    atomic_store_explicit(&page->owner_tp, alloc_self_tp(), memory_order_relaxed); /* the owner inits */
 }
 
 /* Carves up to EXTEND_BYTES of never-used blocks onto `free`. */
@@ -157,7 +158,7 @@ bool alloc_page_contains_free(alloc_page_t *page, const alloc_block_t *b)
     for (uint32_t n = 0; d != 0 && n < (1u << 20); n++) {
         if (d == (uintptr_t)b)
             return true;
-        if (!alloc_map_test(alloc_segmap, d & ~(uintptr_t)ALLOC_SEGMENT_MASK))
+        if (!alloc_in_segment(d))
             return false;
         d = ((const alloc_block_t *)d)->next_enc ^ alloc_key;
     }

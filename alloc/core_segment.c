@@ -103,7 +103,7 @@ static void segment_link(alloc_segment_t *seg)
     _Atomic size_t *bytes = seg->backend == STRATA_BACKEND_BRK ? &alloc_global.seg_bytes_brk
                                                                : &alloc_global.seg_bytes_mmap;
     atomic_fetch_add_explicit(bytes, ALLOC_SEGMENT_SIZE, memory_order_relaxed);
-    alloc_map_set(alloc_segmap, (uintptr_t)seg, true);
+    __atomic_store_n(&alloc_segmap[(uintptr_t)seg >> ALLOC_SEGMENT_SHIFT], 1, __ATOMIC_RELEASE);
     strata_region_register(seg, ALLOC_SEGMENT_SIZE, seg->backend, STRATA_REGION_HEAP);
 }
 
@@ -130,7 +130,7 @@ static void segment_unlink(alloc_segment_t *seg)
         alloc_global.segments = seg->next;
     if (seg->next)
         seg->next->prev = seg->prev;
-    alloc_map_set(alloc_segmap, (uintptr_t)seg, false);
+    __atomic_store_n(&alloc_segmap[(uintptr_t)seg >> ALLOC_SEGMENT_SHIFT], 0, __ATOMIC_RELEASE);
     strata_region_unregister(seg);
     _Atomic size_t *bytes = seg->backend == STRATA_BACKEND_BRK ? &alloc_global.seg_bytes_brk
                                                                : &alloc_global.seg_bytes_mmap;
@@ -238,7 +238,7 @@ static void brk_trim(uint32_t now, bool force)
         uintptr_t top = alloc_global.brk_end - ALLOC_SEGMENT_SIZE;
         alloc_segment_t *seg = (alloc_segment_t *)top;
         if (alloc_global.brk_end == 0 || top < alloc_global.brk_start ||
-            !alloc_map_test(alloc_segmap, top) || seg->free_mask != ALL_SLICES)
+            !alloc_in_segment(top) || seg->free_mask != ALL_SLICES)
             return;
         for (unsigned i = 1; i < ALLOC_SLICES; i++)
             if ((seg->dirty_mask >> i & 1) && !old_enough(seg, i, now, force))

@@ -2,29 +2,41 @@
  * fast.h — the inline fast paths of malloc and free, shared by the
  * prefixed API (api_malloc.c) and the malloc ABI (override_malloc.c).
  *
- * Budget: malloc is ~19 instructions, free ~59 (ownership bitmap, page
+ * Budget: malloc is 18 instructions, free 43 (ownership byte map, page
  * lookup, interior-pointer and double-free checks included): under 80 for
- * a small pair, measured with callgrind (bench/alloc_bench.sh prints the
- * figure). Each path has one unlikely branch to a noinline slow path in
- * core_malloc.c; keep it that way when touching them.
+ * a small pair as bench/alloc_bench.sh counts it with callgrind (call and
+ * PLT overhead included). Each path has one unlikely branch to a noinline
+ * slow path in core_malloc.c; keep it that way when touching them, and
+ * count with `objdump -d` after any change.
  */
 #ifndef STRATA_ALLOC_FAST_H
 #define STRATA_ALLOC_FAST_H
 
 #include "internal.h"
 
-/* The page descriptor of the slice holding address a, in segment seg. */
+_Static_assert(sizeof(alloc_page_t) == 128, "alloc_page_at scales the slice index by 128");
+
+/* The page descriptor of the slice holding address a, in segment seg:
+ * ((a >> 16) & 63) * 128 in two operations. */
 static inline __attribute__((always_inline)) alloc_page_t *alloc_page_at(uintptr_t seg, uintptr_t a)
 {
-    return ((alloc_segment_t *)seg)->pages[(a - seg) >> ALLOC_SLICE_SHIFT].head;
+    uintptr_t at = (a >> (ALLOC_SLICE_SHIFT - 7)) & ((ALLOC_SLICES - 1) << 7);
+    return ((alloc_page_t *)((uintptr_t)((alloc_segment_t *)seg)->pages + at))->head;
 }
 
-/* True when a's 4 MiB region is one of our segments. */
-static inline __attribute__((always_inline)) bool alloc_in_segment(uintptr_t a)
+/* `free` ran dry: when the owner's own frees are all there is to collect
+ * (no remote frees on the page, none delayed for the heap), they become
+ * `free` here, without the slow path's page search; else NULL. */
+static inline __attribute__((always_inline)) alloc_block_t *alloc_page_take_local(alloc_heap_t *heap,
+                                                                                 alloc_page_t *page)
 {
-    uintptr_t bit = a >> ALLOC_SEGMENT_SHIFT;
-    return bit < ALLOC_SEGMAP_BITS &&
-           ((atomic_load_explicit(&alloc_segmap[bit >> 6], memory_order_relaxed) >> (bit & 63)) & 1);
+    alloc_block_t *b = page->local_free; /* NULL on the empty page */
+    if (b == NULL || atomic_load_explicit(&page->thread_free, memory_order_relaxed) > 3 ||
+        atomic_load_explicit(&heap->delayed_free, memory_order_relaxed) != 0)
+        return NULL;
+    page->local_free = NULL;
+    page->is_zero = 0;
+    return b;
 }
 
 /* Pops a block of class cls from heap's direct page, or takes the slow path. */
@@ -35,7 +47,7 @@ static inline __attribute__((always_inline)) void *alloc_malloc_inline(size_t si
         unsigned cls = alloc_class_small[size];
         alloc_page_t *page = heap->direct[cls];
         alloc_block_t *b = page->free;
-        if (alloc_likely(b != NULL)) {
+        if (alloc_likely(b != NULL) || (b = alloc_page_take_local(heap, page)) != NULL) {
             page->free = (alloc_block_t *)(b->next_enc ^ heap->key);
             page->used++;
             b->next_enc = 0; /* a live block must not look like a free-list link */
@@ -69,16 +81,14 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
         alloc_free_slow(p, policy);
         return;
     }
-    alloc_heap_t *heap = alloc_tls_heap;
-    if (alloc_likely(atomic_load_explicit(&page->heap, memory_order_relaxed) == heap)) {
+    if (alloc_likely(atomic_load_explicit(&page->owner_tp, memory_order_relaxed) == alloc_self_tp())) {
         b->next_enc = (uintptr_t)page->local_free ^ key;
         page->local_free = b;
-        /* <= 0: empty, or parked as full (ALLOC_PAGE_FULL is the sign bit).
-         * An empty page is kept when malloc allocates from it (no churn). */
-        int32_t used = (int32_t)(page->used - 1);
-        page->used = (uint32_t)used;
-        if (alloc_unlikely(used <= 0) && (used != 0 || heap->direct[page->class_idx] != page))
-            alloc_free_local_slow(heap, page, b);
+        /* <= 0: empty and not the direct page (which is kept, so that a
+         * malloc/free loop does not churn pages), or parked as full
+         * (ALLOC_PAGE_FULL is the sign bit). */
+        if (alloc_unlikely((int32_t)--page->used <= 0))
+            alloc_free_local_slow(atomic_load_explicit(&page->heap, memory_order_relaxed), page, b);
         return;
     }
     alloc_free_remote(page, b);

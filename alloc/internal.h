@@ -31,7 +31,7 @@ enum alloc_foreign_policy {
 /* ---- core_init.c: process-wide state, bootstrap ---- */
 extern alloc_global_t alloc_global;
 extern uintptr_t alloc_key; /* free-list secret, set once at init; alone for a one-load fast path */
-extern _Atomic uint64_t alloc_segmap[ALLOC_SEGMAP_BITS / 64];   /* regions that are segments */
+extern uint8_t alloc_segmap[ALLOC_SEGMAP_BITS]; /* regions that are segments; __atomic stores */
 extern _Atomic uint64_t alloc_largemap[ALLOC_SEGMAP_BITS / 64]; /* regions with a large header */
 extern __thread alloc_heap_t *alloc_tls_heap __attribute__((tls_model("initial-exec")));
 extern alloc_heap_t alloc_empty_heap;
@@ -97,10 +97,26 @@ bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region);
 void alloc_segment_purge(bool force);                        /* due (or all) work */
 void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_use);
 
+/* True when a's 4 MiB region is one of our segments. (A plain byte read:
+ * the map changes only under seg_lock, by __atomic stores, and a stale
+ * answer is never asked for by a pointer's rightful owner.) */
+static inline __attribute__((always_inline)) bool alloc_in_segment(uintptr_t a)
+{
+    uintptr_t i = a >> ALLOC_SEGMENT_SHIFT;
+    return i < ALLOC_SEGMAP_BITS && alloc_segmap[i] != 0;
+}
+
+/* This thread's identity for page ownership: its thread pointer, unique
+ * among live threads (a dead thread's pages were abandoned: owner_tp 0). */
+static inline __attribute__((always_inline)) uintptr_t alloc_self_tp(void)
+{
+    return (uintptr_t)__builtin_thread_pointer();
+}
+
 /* ---- core_page.c: one page's blocks ---- */
 static inline uint32_t alloc_page_used(const alloc_page_t *page) /* blocks out */
 {
-    return __atomic_load_n(&page->used, __ATOMIC_RELAXED) & ~ALLOC_PAGE_FULL;
+    return __atomic_load_n(&page->used, __ATOMIC_RELAXED) & ~(ALLOC_PAGE_FULL | ALLOC_PAGE_DIRECT);
 }
 static inline bool alloc_page_in_full(const alloc_page_t *page) /* owner only */
 {

@@ -43,7 +43,8 @@
 #define ALLOC_SMALL_MAX ((size_t)128 << 10)
 #define ALLOC_MIN_ALIGN 16
 #define ALLOC_DIRECT_MAX 1024 /* sizes <= this map to a class by table (one byte per size) */
-#define ALLOC_PAGE_FULL 0x80000000u /* in alloc_page_t.used: the page is in the full queue */
+#define ALLOC_PAGE_FULL 0x80000000u   /* in alloc_page_t.used: the page is in the full queue */
+#define ALLOC_PAGE_DIRECT 0x40000000u /* in alloc_page_t.used: the page is its heap's direct page */
 
 #define ALLOC_SEG_MAGIC 0x5354524153454731ull   /* "STRASEG1" */
 #define ALLOC_LARGE_MAGIC 0x535452414c524731ull /* "STRALRG1" */
@@ -76,14 +77,18 @@ typedef struct alloc_page {
     alloc_block_t *free;         /* owner only: blocks ready to hand out */
     uint32_t used;               /* blocks out (handed out minus frees collected/local),
                                     | ALLOC_PAGE_FULL while the page sits in the owner's
-                                    full queue: free's one signed test `--used <= 0`
-                                    then catches both "now empty" and "was full" */
+                                    full queue, | ALLOC_PAGE_DIRECT while it is the
+                                    owner's direct page (kept even when empty): free's
+                                    one signed test `--used <= 0` then catches exactly
+                                    "now empty, may go" and "was full" */
     uint32_t block_size;         /* bytes per block; 0 when the slice holds no page */
     uint8_t *start;              /* first block; NULL when no page */
     uint64_t div_magic;          /* UINT64_MAX / block_size + 1 (0: no page): off is a
                                     multiple of block_size iff off * div_magic < div_magic,
                                     for off < 2^32 (Lemire's divisibility test) */
     _Atomic(struct alloc_heap *) heap; /* owner; NULL while abandoned */
+    _Atomic uintptr_t owner_tp;  /* the owner thread's thread pointer (%fs:0), 0 while
+                                    abandoned: free's "is it mine?" in one compare */
     alloc_block_t *local_free;   /* owner only: blocks the owner freed since last collect */
     uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
     uint32_t span;               /* capacity * block_size: bytes handed out at least once */

@@ -100,23 +100,23 @@ START_TEST(page_lists)
     ck_assert_ptr_eq(atomic_load(&page->heap), alloc_tls_heap);
     for (int i = 1; i < 100; i++)
         ck_assert_ptr_eq(page_of(b[i]), page);
-    ck_assert_uint_eq(page->used, 100);
+    ck_assert_uint_eq(alloc_page_used(page), 100);
     /* local frees go to local_free, not to the list malloc pops */
     strata_free(b[10]);
     ck_assert_ptr_eq(page->local_free, b[10]);
-    ck_assert_uint_eq(page->used, 99);
+    ck_assert_uint_eq(alloc_page_used(page), 99);
     /* a free from another thread lands on thread_free, used unchanged */
     pthread_t t;
     pthread_create(&t, NULL, free_in_thread, b[20]);
     pthread_join(t, NULL);
     ck_assert_ptr_eq((void *)(atomic_load(&page->thread_free) & ~(uintptr_t)3), b[20]);
-    ck_assert_uint_eq(page->used, 99);
+    ck_assert_uint_eq(alloc_page_used(page), 99);
     /* links are encoded: the raw word is not the next pointer */
     ck_assert_uint_ne(((alloc_block_t *)b[10])->next_enc, 0);
     /* collecting moves both back into circulation */
     page->free = NULL;
     ck_assert(alloc_page_collect(page));
-    ck_assert_uint_eq(page->used, 98);
+    ck_assert_uint_eq(alloc_page_used(page), 98);
     ck_assert_ptr_null(page->local_free);
     ck_assert(alloc_page_contains_free(page, b[10]));
     ck_assert(alloc_page_contains_free(page, b[20]));
