@@ -92,7 +92,13 @@ struct cow_stream {
  * a write fault wakes the handler of the writer's own CPU, which runs as
  * soon as the writer blocks, with no cross-CPU wake-up (measured here:
  * 7 us round trip on one CPU, 48 us across). Handler 0 also serves shares
- * and closes retired fds. */
+ * and closes retired fds. But poll wakes every handler of the uffd, and an
+ * idle other CPU's handler often reads the fault first (about half of the
+ * faults of a random writer here): ~12 us per random first write against
+ * ~8.3 us with the writer confined to one CPU (bench strata-1cpu), and
+ * twice the CPU per fault. One handler instead (pinned or not) was tried:
+ * its median was no better and its rounds bimodal (10 or 48 us/fault, as
+ * the scheduler did or did not put writer and handler on one CPU). */
 struct cow_handler {
     struct strata_cow *cow; /* buffer served */
     unsigned index;         /* position in cow->handlers */
