@@ -213,8 +213,7 @@ static void abandon_page(alloc_heap_t *heap, alloc_queue_t *q, alloc_page_t *pag
     atomic_store_explicit(&page->owner_tp, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, NULL, memory_order_release);
     pthread_mutex_lock(&alloc_global.aband_lock);
-    page->next = alloc_global.abandoned[page->class_idx];
-    alloc_global.abandoned[page->class_idx] = page;
+    alloc_queue_push_back(&alloc_global.abandoned[page->class_idx], page);
     pthread_mutex_unlock(&alloc_global.aband_lock);
 }
 
@@ -244,16 +243,15 @@ void alloc_heap_abandon(alloc_heap_t *heap)
 alloc_page_t *alloc_heap_adopt(alloc_heap_t *heap, unsigned cls)
 {
     for (int tries = 0; tries < ADOPT_TRIES; tries++) {
-        if (alloc_global.abandoned[cls] == NULL)
+        if (alloc_global.abandoned[cls].first == NULL)
             return NULL; /* racy hint; the pop below is locked */
         pthread_mutex_lock(&alloc_global.aband_lock);
-        alloc_page_t *page = alloc_global.abandoned[cls];
+        alloc_page_t *page = alloc_global.abandoned[cls].first;
         if (page != NULL)
-            alloc_global.abandoned[cls] = page->next;
+            alloc_queue_remove(&alloc_global.abandoned[cls], page);
         pthread_mutex_unlock(&alloc_global.aband_lock);
         if (page == NULL)
             return NULL;
-        page->next = page->prev = NULL;
         atomic_store_explicit(&page->heap, heap, memory_order_release);
         atomic_store_explicit(&page->owner_tp, alloc_self_tp(), memory_order_relaxed);
         alloc_page_set_tf_state(page, ALLOC_TF_NORMAL, true);
@@ -315,17 +313,17 @@ unsigned alloc_heap_reclaim_abandoned(void)
     unsigned n = 0;
     pthread_mutex_lock(&alloc_global.aband_lock);
     for (unsigned c = 0; c < ALLOC_CLASSES && n < RECLAIM_MAX; c++) {
-        for (alloc_page_t **pp = &alloc_global.abandoned[c]; *pp && n < RECLAIM_MAX;) {
-            alloc_page_t *p = *pp;
+        alloc_page_t *next;
+        for (alloc_page_t *p = alloc_global.abandoned[c].first; p && n < RECLAIM_MAX; p = next) {
+            next = p->next;
             uintptr_t tf = atomic_load_explicit(&p->thread_free, memory_order_acquire);
             uint32_t free_n = 0;
             for (uintptr_t b = tf & ~(uintptr_t)3; b != 0 && free_n <= p->used; free_n++)
                 b = ((alloc_block_t *)b)->next_enc ^ alloc_key;
-            if (free_n != p->used) {
-                pp = &p->next;
+            if (free_n != p->used)
                 continue;
-            }
-            *pp = p->next; /* every block is back: nothing can touch it any more */
+            /* every block is back: nothing can touch it any more */
+            alloc_queue_remove(&alloc_global.abandoned[c], p);
             done[n++] = p;
         }
     }

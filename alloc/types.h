@@ -98,7 +98,7 @@ typedef struct alloc_page {
     uint8_t slice_count;         /* slices in this page (head only) */
     uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 0 */
     uint8_t fresh;               /* the page's memory came zeroed from the kernel */
-    struct alloc_page *next;     /* owner's queue / abandoned list */
+    struct alloc_page *next;     /* owner's queue / abandoned queue */
     struct alloc_page *prev;     /* owner's queue */
 } __attribute__((aligned(128))) alloc_page_t; /* a power of two: found by shifts */
 
@@ -178,7 +178,8 @@ typedef struct alloc_global {
     uintptr_t brk_end;           /* seg lock: our current break */
     int brk_failed;              /* seg lock: auto mode moved on to mmap */
     uint32_t last_purge_ms;      /* seg lock */
-    alloc_page_t *abandoned[ALLOC_CLASSES]; /* aband lock */
+    alloc_queue_t abandoned[ALLOC_CLASSES]; /* aband lock: oldest first (adopted first:
+                                               the likeliest to have room again) */
     alloc_large_t *large_cache;  /* large lock */
     size_t large_cache_bytes;    /* large lock */
     alloc_heap_t *heaps;         /* heap lock: all heaps */

@@ -164,7 +164,7 @@ START_TEST(page_abandon)
     pthread_join(t, NULL);
     size_t active = stats().active;
     ck_assert_uint_gt(active, ABANDON_N * 700);
-    ck_assert_ptr_nonnull(alloc_global.abandoned[alloc_size_class(700)]);
+    ck_assert_ptr_nonnull(alloc_global.abandoned[alloc_size_class(700)].first);
     for (int i = 0; i < ABANDON_N; i++)
         strata_free(abandon_blocks[i]);
     strata_alloc_trim();
