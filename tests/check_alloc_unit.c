@@ -477,6 +477,55 @@ START_TEST(format_no_alloc)
 }
 END_TEST
 
+/* Thread create/exit churn where nearly every free is cross-thread: each
+ * round's threads free the blocks a dead thread of the previous round
+ * allocated, then allocate as many. The dead threads' pages must come
+ * back into use (adopted oldest first), not pile up abandoned. */
+enum { CHURN_T = 4, CHURN_N = 4000, CHURN_ROUNDS = 40 };
+static void **churn_slot[CHURN_T];
+
+static void *churn_worker(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    void **blocks = churn_slot[(i + 1) % CHURN_T];
+    uint64_t s = (uint64_t)i * 2654435761u + 1;
+    for (int k = 0; k < CHURN_N; k++) {
+        strata_free(blocks[k]);
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        size_t n = 16 + (s >> 33) % 1009;
+        blocks[k] = strata_malloc(n);
+        memset(blocks[k], 1, n);
+    }
+    return blocks;
+}
+
+START_TEST(abandon_churn)
+{
+    for (int i = 0; i < CHURN_T; i++)
+        churn_slot[i] = strata_calloc(CHURN_N, sizeof(void *));
+    size_t peak = 0;
+    for (int r = 0; r < CHURN_ROUNDS; r++) {
+        pthread_t t[CHURN_T];
+        void *res[CHURN_T];
+        for (int i = 0; i < CHURN_T; i++)
+            pthread_create(&t[i], NULL, churn_worker, (void *)(intptr_t)i);
+        for (int i = 0; i < CHURN_T; i++)
+            pthread_join(t[i], &res[i]);
+        for (int i = 0; i < CHURN_T; i++)
+            churn_slot[i] = res[i];
+        size_t active = stats().active;
+        peak = active > peak ? active : peak;
+    }
+    size_t live = (size_t)CHURN_T * CHURN_N * 520; /* mean block of 16..1024 */
+    ck_assert_msg(peak < 4 * live, "peak active %zu bytes for %zu live", peak, live);
+    for (int i = 0; i < CHURN_T; i++) {
+        for (int k = 0; k < CHURN_N; k++)
+            strata_free(churn_slot[i][k]);
+        strata_free(churn_slot[i]);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alloc_unit");
@@ -485,7 +534,7 @@ int main(void)
         const TTest *tests[8];
     } cases[] = {
         {"sizeclass", {classes_bound, classes_usable}},
-        {"page", {page_lists, page_retire, page_abandon, calloc_zero}},
+        {"page", {page_lists, page_retire, page_abandon, abandon_churn, calloc_zero}},
         {"large", {large_cache, large_calloc_fresh, large_realloc_mremap}},
         {"align", {alignment}},
         {"realloc", {realloc_paths}},
