@@ -25,6 +25,7 @@ alloc_global_t alloc_global = {
 };
 
 uintptr_t alloc_key;
+uintptr_t alloc_free_mark;
 
 /* Which 4 MiB regions of the address space are ours, .bss touched only
  * where strata has mapped something: segments one BYTE each (32 MiB of
@@ -75,9 +76,11 @@ size_t alloc_boot_size(const void *p)
 static void init_once(void)
 {
     alloc_global.os_page = alloc_os_page_size();
-    uintptr_t key = 0;
-    alloc_os_random(&key, sizeof key);
-    alloc_key = key ? key : (uintptr_t)0x9e3779b97f4a7c15ull;
+    uintptr_t key[2] = {0, 0};
+    alloc_os_random(key, sizeof key);
+    alloc_key = key[0] ? key[0] : (uintptr_t)0x9e3779b97f4a7c15ull;
+    /* Never 0 (what malloc leaves there): a live block must not look free. */
+    alloc_free_mark = key[1] ? key[1] : (uintptr_t)0xc2b2ae3d27d4eb4full;
     alloc_sizeclass_init();
     alloc_options_read(&alloc_global.opt);
     alloc_global.key_ok =

@@ -43,6 +43,7 @@ static void *pop_block(alloc_heap_t *heap, alloc_page_t *page, unsigned cls, boo
     if (zero != NULL)
         *zero = page->is_zero;
     b->next_enc = 0;
+    b->freed = 0;
     heap->count[cls].mallocs++;
     return b;
 }
@@ -185,8 +186,11 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     if (!alloc_page_block_start(page, off))
         alloc_report_bad_free(fn, p, ALLOC_BAD_INTERIOR, bs);
+    /* The mark (what free tests), or a first word that decodes to a link
+     * (cheap to look at here, and robust if the mark was overwritten). */
     uintptr_t link = ((const alloc_block_t *)p)->next_enc ^ alloc_key;
-    bool looks_free = link == 0 || link - (uintptr_t)page->start < (uintptr_t)page->capacity * bs;
+    bool looks_free = ((const alloc_block_t *)p)->freed == alloc_free_mark || link == 0 ||
+                      link - (uintptr_t)page->start < (uintptr_t)page->capacity * bs;
     if (looks_free && alloc_page_contains_free(page, p))
         alloc_report_bad_free(fn, p, fn[0] == 'r' ? ALLOC_BAD_FREED : ALLOC_BAD_DOUBLE, bs);
     return page;
@@ -213,6 +217,7 @@ static void free_checked(void *p, int policy, const char *fn)
     if (alloc_in_segment(a)) {
         alloc_page_t *page = checked_page(p, fn);
         alloc_block_t *b = p;
+        b->freed = alloc_free_mark;
         if (atomic_load_explicit(&page->owner_tp, memory_order_relaxed) != alloc_self_tp()) {
             alloc_free_remote(page, b);
             return;

@@ -50,11 +50,13 @@ void alloc_page_extend(alloc_page_t *page)
         n = max ? max : 1;
     if (n == 0)
         return;
-    uintptr_t key = alloc_key;
+    uintptr_t key = alloc_key, mark = alloc_free_mark;
     uint8_t *first = page->start + (size_t)page->capacity * bs;
-    for (uint32_t i = 0; i + 1 < n; i++)
-        ((alloc_block_t *)(first + i * bs))->next_enc = (uintptr_t)(first + (i + 1) * bs) ^ key;
-    ((alloc_block_t *)(first + (size_t)(n - 1) * bs))->next_enc = (uintptr_t)page->free ^ key;
+    for (uint32_t i = 0; i < n; i++) {
+        alloc_block_t *b = (alloc_block_t *)(first + (size_t)i * bs);
+        b->next_enc = (uintptr_t)(i + 1 < n ? first + (size_t)(i + 1) * bs : (uint8_t *)page->free) ^ key;
+        b->freed = mark; /* free() of a block never handed out is a "double free" too */
+    }
     page->is_zero = (page->free == NULL || page->is_zero) && page->fresh;
     page->free = (alloc_block_t *)first;
     page->capacity += n;

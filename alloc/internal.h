@@ -31,6 +31,7 @@ enum alloc_foreign_policy {
 /* ---- core_init.c: process-wide state, bootstrap ---- */
 extern alloc_global_t alloc_global;
 extern uintptr_t alloc_key; /* free-list secret, set once at init; alone for a one-load fast path */
+extern uintptr_t alloc_free_mark; /* a free block's second word (alloc_block_t.freed); secret too */
 extern uint8_t alloc_segmap[ALLOC_SEGMAP_BITS]; /* regions that are segments; __atomic stores */
 extern _Atomic uint64_t alloc_largemap[ALLOC_SEGMAP_BITS / 64]; /* regions with a large header */
 extern __thread alloc_heap_t *alloc_tls_heap __attribute__((tls_model("initial-exec")));

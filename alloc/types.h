@@ -61,10 +61,15 @@ enum alloc_tf_state {
     ALLOC_TF_NEVER_DELAYED = 3, /* page abandoned/retiring: never touch its heap */
 };
 
-/* A free block's first word: the next free block, XORed with the process
- * secret (alloc_global.key) so that a heap overflow cannot forge a pointer. */
+/* A free block's first two words (every block has 16 bytes at least):
+ * the next free block, XORed with the process secret (alloc_key) so that a
+ * heap overflow cannot forge a pointer; and the "freed" mark, another
+ * secret, which free() tests to suspect a double free without reading the
+ * first word (the one a program most likely wrote last, often with a
+ * narrower store: reading it back stalls store forwarding). */
 typedef struct alloc_block {
     uintptr_t next_enc; /* (next ^ key); next == NULL encodes as key */
+    uintptr_t freed;    /* alloc_free_mark while free or never handed out; 0 once handed out */
 } alloc_block_t;
 
 struct alloc_heap;
@@ -96,7 +101,7 @@ typedef struct alloc_page {
     _Atomic uintptr_t thread_free; /* remote frees: block list | enum alloc_tf_state */
     uint8_t class_idx;           /* size class */
     uint8_t slice_count;         /* slices in this page (head only) */
-    uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 0 */
+    uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 1 */
     uint8_t fresh;               /* the page's memory came zeroed from the kernel */
     struct alloc_page *next;     /* owner's queue / abandoned queue */
     struct alloc_page *prev;     /* owner's queue */

@@ -132,6 +132,14 @@ static void interior_large(void)
     M_FREE(p + 4096);
 }
 
+/* A block-aligned pointer into a page, past the blocks handed out: a
+ * 7000-byte request is the only block of its class carved so far. */
+static void never_returned(void)
+{
+    char *p = M_MALLOC(7000);
+    M_FREE(p + 7168);
+}
+
 static void stack_free(void)
 {
     char buf[64];
@@ -166,6 +174,7 @@ START_TEST(invalid_free)
     expect_abort(interior_small, "strata: free(): invalid pointer 0x",
                  " (inside a block of 48 bytes)\n");
     expect_abort(interior_large, "strata: free(): invalid pointer 0x", " bytes)\n");
+    expect_abort(never_returned, "strata: free(): ", "\n");
     expect_abort(stack_free, "strata: free(): invalid pointer 0x", "\n");
     expect_abort(misaligned_free, "strata: free(): invalid pointer 0x123457", "\n");
 }
