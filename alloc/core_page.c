@@ -22,9 +22,11 @@ void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
     alloc_segment_t *seg = (alloc_segment_t *)((uintptr_t)page & ~(uintptr_t)ALLOC_SEGMENT_MASK);
     size_t bs = alloc_class_size[cls];
     page->block_size = (uint32_t)bs;
-    /* ceil(2^64/bs): for off < 2^32, bs divides off iff the low 64 bits
-     * of off * div_magic are below div_magic (no division on free). */
-    page->div_magic = UINT64_MAX / bs + 1;
+    /* One more than ceil(2^64/bs) (Lemire's divisibility constant), so
+     * that multiples of bs map to distinct, increasing products (see
+     * alloc_page_t.limit): no division on free. */
+    page->div_magic = UINT64_MAX / bs + 2;
+    page->limit = 0;
     page->class_idx = (uint8_t)cls;
     page->start = (uint8_t *)seg + (size_t)(page - seg->pages) * ALLOC_SLICE_SIZE;
     page->reserved = (uint32_t)((size_t)page->slice_count * ALLOC_SLICE_SIZE / bs);
@@ -61,6 +63,7 @@ void alloc_page_extend(alloc_page_t *page)
     page->free = (alloc_block_t *)first;
     page->capacity += n;
     page->span = (uint32_t)(page->capacity * bs);
+    page->limit = (uint32_t)(page->capacity * (bs * page->div_magic)); /* bs*magic wraps to step */
 }
 
 _Noreturn static void corrupt(const alloc_page_t *page)

@@ -2,7 +2,7 @@
  * fast.h — the inline fast paths of malloc and free, shared by the
  * prefixed API (api_malloc.c) and the malloc ABI (override_malloc.c).
  *
- * Budget: malloc is 19 instructions, free 37 (ownership byte map, page
+ * Budget: malloc is 19 instructions, free 34 (ownership byte map, page
  * lookup, interior-pointer and double-free checks included): under 80 for
  * a small pair as bench/alloc_bench.sh counts it with callgrind (call and
  * PLT overhead included). Each path has one unlikely branch to a noinline
@@ -90,8 +90,8 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
     uintptr_t off = a - (uintptr_t)page->start;
     alloc_block_t *b = p;
     uintptr_t mark = alloc_free_mark;
-    uintptr_t span = page->span; /* 0 on a slice without a page */
-    if (alloc_unlikely(off >= span || !alloc_page_block_start(page, off) || b->freed == mark)) {
+    /* A slice without a page has div_magic 0 and limit 0: never carved. */
+    if (alloc_unlikely(!alloc_page_carved_block(page, off) || b->freed == mark)) {
         alloc_free_slow(p, policy);
         return;
     }

@@ -123,11 +123,17 @@ static inline bool alloc_page_in_full(const alloc_page_t *page) /* owner only */
 {
     return (page->used & ALLOC_PAGE_FULL) != 0;
 }
-/* Is off (< 2^32: inside a page) a multiple of the page's block size? */
+/* Is off (inside the page) a multiple of the page's block size? */
 static inline __attribute__((always_inline)) bool alloc_page_block_start(const alloc_page_t *page,
                                                                          uint64_t off)
 {
     return off * page->div_magic < page->div_magic;
+}
+/* Is off (inside the page) the start of a block carved so far? One compare. */
+static inline __attribute__((always_inline)) bool alloc_page_carved_block(const alloc_page_t *page,
+                                                                          uint64_t off)
+{
+    return off * page->div_magic < page->limit;
 }
 void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap);
 bool alloc_page_collect(alloc_page_t *page);  /* owner: refill `free`; true if any */

@@ -88,9 +88,7 @@ typedef struct alloc_page {
                                     "now empty, may go" and "was full" */
     uint32_t block_size;         /* bytes per block; 0 when the slice holds no page */
     uint8_t *start;              /* first block; NULL when no page */
-    uint64_t div_magic;          /* UINT64_MAX / block_size + 1 (0: no page): off is a
-                                    multiple of block_size iff off * div_magic < div_magic,
-                                    for off < 2^32 (Lemire's divisibility test) */
+    uint64_t div_magic;          /* UINT64_MAX / block_size + 2 (0: no page); see limit */
     _Atomic(struct alloc_heap *) heap; /* owner; NULL while abandoned */
     _Atomic uintptr_t owner_tp;  /* the owner thread's thread pointer (%fs:0), 0 while
                                     abandoned: free's "is it mine?" in one compare */
@@ -98,6 +96,12 @@ typedef struct alloc_page {
     uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
     uint32_t span;               /* capacity * block_size: bytes handed out at least once */
     uint32_t reserved;           /* blocks that fit in the page */
+    uint32_t limit;              /* capacity * step, step = block_size * div_magic mod 2^64
+                                    (in [block_size, 2 block_size)): for off in the page,
+                                    off * div_magic mod 2^64 is k * step when off is block
+                                    k's start, and >= 2^47 when off is not a multiple of
+                                    block_size; so `off * div_magic < limit` says "start of
+                                    a block handed out at least once" in one compare */
     _Atomic uintptr_t thread_free; /* remote frees: block list | enum alloc_tf_state */
     uint8_t class_idx;           /* size class */
     uint8_t slice_count;         /* slices in this page (head only) */

@@ -90,6 +90,41 @@ static void *free_in_thread(void *p)
     return NULL;
 }
 
+/* free's one-compare test (alloc_page_carved_block) against the plain
+ * definition, for every class, around every block boundary of a page,
+ * with the page partly and fully carved. */
+START_TEST(page_block_test)
+{
+    static alloc_segment_t seg_storage; /* only the descriptors are used */
+    alloc_page_t *page = &seg_storage.pages[1];
+    for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
+        uint64_t bs = alloc_class_size[c];
+        uint64_t bytes = (uint64_t)alloc_class_slices[c] * ALLOC_SLICE_SIZE;
+        uint32_t reserved = (uint32_t)(bytes / bs);
+        uint32_t caps[] = {0, 1, reserved / 2, reserved};
+        for (unsigned ci = 0; ci < 4; ci++) {
+            uint32_t cap = caps[ci];
+            page->div_magic = UINT64_MAX / bs + 2; /* as alloc_page_init/extend set them */
+            page->limit = (uint32_t)(cap * (bs * page->div_magic));
+            uint64_t deltas[] = {0, 1, 8, 15, 16, bs / 2, bs - 16, bs - 1};
+            for (uint64_t k = 0; k <= reserved; k++)
+                for (unsigned d = 0; d < 8; d++) {
+                    uint64_t off = k * bs + deltas[d];
+                    if (off >= bytes)
+                        continue;
+                    bool want = off % bs == 0 && off / bs < cap;
+                    ck_assert_msg(alloc_page_carved_block(page, off) == want,
+                                  "class %u (%llu B) cap %u off %llu", c, (unsigned long long)bs,
+                                  cap, (unsigned long long)off);
+                    ck_assert(alloc_page_block_start(page, off) == (off % bs == 0));
+                }
+        }
+    }
+    memset(page, 0, sizeof *page); /* no page: nothing passes */
+    ck_assert(!alloc_page_carved_block(page, 0x7f0000001230ull));
+}
+END_TEST
+
 START_TEST(page_lists)
 {
     void *b[100];
@@ -534,7 +569,7 @@ int main(void)
         const TTest *tests[8];
     } cases[] = {
         {"sizeclass", {classes_bound, classes_usable}},
-        {"page", {page_lists, page_retire, page_abandon, abandon_churn, calloc_zero}},
+        {"page", {page_block_test, page_lists, page_retire, page_abandon, abandon_churn, calloc_zero}},
         {"large", {large_cache, large_calloc_fresh, large_realloc_mremap}},
         {"align", {alignment}},
         {"realloc", {realloc_paths}},
