@@ -8,8 +8,11 @@
  *               `free` runs dry, which keeps malloc's list short and hot),
  *   thread_free blocks other threads free (atomic push; the owner takes the
  *               whole list with one CAS when it collects).
- * Every link is XORed with the process secret. Blocks are carved lazily
- * (EXTEND_BYTES at a time) so a page only becomes resident as it is used.
+ * Every link is XORed with the process secret, and every free block
+ * carries the secret "freed" mark in its second word, which free() tests
+ * to suspect a double free (the lists are then walked to be sure). Blocks
+ * are carved lazily (EXTEND_BYTES at a time) so a page only becomes
+ * resident as it is used.
  */
 #include <string.h>
 

@@ -88,7 +88,7 @@ static uintptr_t try_brk(void)
     return base;
 }
 
-/* Appends seg to the list, sets its bit in the ownership bitmap and
+/* Appends seg to the list, sets its byte in the ownership map and
  * registers it. seg_lock held. */
 static void segment_link(alloc_segment_t *seg)
 {

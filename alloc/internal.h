@@ -89,7 +89,7 @@ void alloc_sizeclass_init(void);
 unsigned alloc_size_class(size_t size); /* size <= ALLOC_SMALL_MAX */
 unsigned alloc_class_for_align(size_t size, size_t align); /* ALLOC_CLASSES if none */
 
-/* ---- core_segment.c: segments, slices, the ownership bitmap, purging ---- */
+/* ---- core_segment.c: segments, slices, the ownership maps, purging ---- */
 alloc_page_t *alloc_segment_page_new(unsigned slices);      /* NULL: out of memory */
 void alloc_segment_page_free(alloc_page_t *page);    /* release, then purge what is due */
 void alloc_segment_page_release(alloc_page_t *page); /* slices back, no purge */

@@ -9,10 +9,11 @@
  * locks. Blocks bigger than ALLOC_SMALL_MAX are *large*: each gets its own
  * mapping, also 4 MiB-aligned, with an alloc_large_t header at its base.
  *
- * Ownership of any pointer p is O(1): the region base (p - 1) & ~(4 MiB - 1)
- * is looked up in a flat bitmap (one bit per 4 MiB of the 47-bit address
- * space, 4 MiB of .bss that is only touched where strata maps); a set bit
- * means the region starts with a segment or a large header. "p - 1" lets a
+ * Ownership of any pointer p is O(1): its 4 MiB region is looked up in flat
+ * maps over the 47-bit address space, .bss that is only touched where
+ * strata maps: a byte per region for segments (32 MiB, so that free tests
+ * it with one compare), a bit per region for large headers (4 MiB), where
+ * the region looked up is that of p - 1: "p - 1" lets a
  * large block whose user pointer is itself 4 MiB-aligned (big alignments)
  * keep its header in the region just below; small blocks never sit at a
  * segment's base (slice 0 is the header), so for them it changes nothing.
