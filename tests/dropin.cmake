@@ -32,6 +32,7 @@ strata_dropin_test(gcc gcc.sh ${STRATA_DROPIN_SO} ${CMAKE_C_COMPILER} ${CMAKE_CX
                    ${PROJECT_SOURCE_DIR}/include)
 strata_dropin_test(git git.sh ${STRATA_DROPIN_SO})
 strata_dropin_test(sqlite sqlite.sh ${STRATA_DROPIN_SO})
+strata_dropin_test(redis redis.sh ${STRATA_DROPIN_SO})
 strata_dropin_test(cxx_threads cxx_threads.sh ${STRATA_DROPIN_SO}
                    $<TARGET_FILE:dropin_cxx_threads>)
 strata_dropin_test(cxx_linked cxx_linked.sh ${STRATA_DROPIN_SO} $<TARGET_FILE:dropin_cxx_threads>
