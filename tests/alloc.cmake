@@ -48,3 +48,9 @@ add_dependencies(check_alloc_abi strata-malloc)
 strata_check_test(check_alloc_cxx SOURCES check_alloc_cxx.cc LIBS ${CMAKE_DL_LIBS}
                   LABELS alloc ENV "${STRATA_ALLOC_PRELOAD}")
 add_dependencies(check_alloc_cxx strata-malloc)
+
+# Thread create/exit churn, nearly every free cross-thread onto pages of
+# dead threads: zero corruptions, peak RSS near the live set.
+strata_check_test(check_alloc_churn SOURCES check_alloc_churn.c LABELS alloc
+                  TIMEOUT 240 ENV "${STRATA_ALLOC_PRELOAD}")
+add_dependencies(check_alloc_churn strata-malloc)
