@@ -66,7 +66,7 @@ void alloc_page_extend(alloc_page_t *page)
     page->free = (alloc_block_t *)first;
     page->capacity += n;
     page->span = (uint32_t)(page->capacity * bs);
-    page->limit = (uint32_t)(page->capacity * (bs * page->div_magic)); /* bs*magic wraps to step */
+    page->limit = page->capacity * (bs * page->div_magic); /* bs*magic wraps to step */
 }
 
 _Noreturn static void corrupt(const alloc_page_t *page)

@@ -97,7 +97,7 @@ typedef struct alloc_page {
     uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
     uint32_t span;               /* capacity * block_size: bytes handed out at least once */
     uint32_t reserved;           /* blocks that fit in the page */
-    uint32_t limit;              /* capacity * step, step = block_size * div_magic mod 2^64
+    uint64_t limit;              /* (64 bits: free compares with it in memory) capacity * step, step = block_size * div_magic mod 2^64
                                     (in [block_size, 2 block_size)): for off in the page,
                                     off * div_magic mod 2^64 is k * step when off is block
                                     k's start, and >= 2^47 when off is not a multiple of

@@ -105,7 +105,7 @@ START_TEST(page_block_test)
         for (unsigned ci = 0; ci < 4; ci++) {
             uint32_t cap = caps[ci];
             page->div_magic = UINT64_MAX / bs + 2; /* as alloc_page_init/extend set them */
-            page->limit = (uint32_t)(cap * (bs * page->div_magic));
+            page->limit = cap * (bs * page->div_magic);
             uint64_t deltas[] = {0, 1, 8, 15, 16, bs / 2, bs - 16, bs - 1};
             for (uint64_t k = 0; k <= reserved; k++)
                 for (unsigned d = 0; d < 8; d++) {
