@@ -2,7 +2,7 @@
  * fast.h — the inline fast paths of malloc and free, shared by the
  * prefixed API (api_malloc.c) and the malloc ABI (override_malloc.c).
  *
- * Budget: malloc is 19 instructions, free 33 (ownership byte map, page
+ * Budget: malloc is 19 instructions, free 32 (ownership byte map, page
  * lookup, interior-pointer and double-free checks included): under 80 for
  * a small pair as bench/alloc_bench.sh counts it with callgrind (call and
  * PLT overhead included). Each path has one unlikely branch to a noinline
