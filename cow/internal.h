@@ -71,6 +71,7 @@ int cow_os_seal(int fd);
 int cow_os_socketpair(int sv[2]);
 int cow_os_send_fd(int sock, const void *buf, size_t len, int fd);
 int cow_os_recv_fd(int sock, void *buf, size_t len, int *fd);
+int cow_os_recv_fd_wait(int sock, void *buf, size_t len, int *fd);
 int cow_os_writev_all(int fd, struct iovec *iov, int n);
 long cow_os_page_size(void);
 int cow_os_read_text(const char *path, char *buf, size_t cap);

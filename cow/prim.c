@@ -296,9 +296,23 @@ int cow_os_send_fd(int sock, const void *buf, size_t len, int fd)
     return 0;
 }
 
+static int recv_fd_flags(int sock, void *buf, size_t len, int *fd, int flags);
+
 /* Receives one message of exactly len bytes and its fd (*fd = -1 when none
- * came). 0, -EPROTO (wrong size), -ECONNRESET (peer closed), or -errno. */
+ * came), without waiting. 0, -EAGAIN (nothing pending), -EPROTO (wrong
+ * size), -ECONNRESET (peer closed), or -errno. */
 int cow_os_recv_fd(int sock, void *buf, size_t len, int *fd)
+{
+    return recv_fd_flags(sock, buf, len, fd, MSG_DONTWAIT);
+}
+
+/* The same, waiting for the message. */
+int cow_os_recv_fd_wait(int sock, void *buf, size_t len, int *fd)
+{
+    return recv_fd_flags(sock, buf, len, fd, 0);
+}
+
+static int recv_fd_flags(int sock, void *buf, size_t len, int *fd, int flags)
 {
     struct iovec iov = {buf, len};
     union {
@@ -311,7 +325,7 @@ int cow_os_recv_fd(int sock, void *buf, size_t len, int *fd)
                        .msg_controllen = sizeof ctl.space};
     ssize_t n;
     *fd = -1;
-    while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0)
+    while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | flags)) < 0)
         if (errno != EINTR)
             return -errno;
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);

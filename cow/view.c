@@ -292,3 +292,26 @@ int strata_cow_snap_unmap(const void *addr, size_t len)
         return -EINVAL;
     return cow_os_unmap((void *)addr, len);
 }
+
+/* The one byte that carries a share fd between processes. */
+#define COW_FD_MARK 'S'
+
+int strata_cow_send_fd(int sock, int fd)
+{
+    char mark = COW_FD_MARK;
+    if (fd < 0)
+        return -EBADF;
+    return cow_os_send_fd(sock, &mark, 1, fd);
+}
+
+int strata_cow_recv_fd(int sock, int *fd)
+{
+    char mark;
+    int got, err = cow_os_recv_fd_wait(sock, &mark, 1, &got);
+    if (err)
+        return err;
+    if (got < 0)
+        return -EPROTO;
+    *fd = got;
+    return 0;
+}

@@ -768,6 +768,13 @@ STRATA_API int strata_cow_snap_share(strata_cow_snap_t *snap, int *fd);
  * share), -EPERM/-ENOSYS (no userfaultfd here), or the -errno of a call. */
 STRATA_API int strata_cow_snap_map_fd(int fd, const void **addr, size_t *len);
 STRATA_API int strata_cow_snap_unmap(const void *addr, size_t len);
+/* Passing a share fd between processes: strata_cow_send_fd sends fd over
+ * the connected Unix socket sock (SCM_RIGHTS, one byte of data; fd stays
+ * open here). strata_cow_recv_fd waits for one and stores it in *fd
+ * (close-on-exec). 0, -EPROTO (a message without exactly one fd),
+ * -ECONNRESET (the peer closed), or the -errno of sendmsg/recvmsg. */
+STRATA_API int strata_cow_send_fd(int sock, int fd);
+STRATA_API int strata_cow_recv_fd(int sock, int *fd);
 
 /* Drops [off, off+len) of the buffer to zero pages like MADV_DONTNEED,
  * first saving the pages outstanding snapshots still need (a bare

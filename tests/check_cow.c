@@ -414,26 +414,33 @@ END_TEST
 
 /* ---- share with another process ---------------------------------------- */
 
-static int send_fd(int sock, int fd)
+/* The fd-passing helpers: a message without an fd, a closed peer and a bad
+ * fd are errors, never a bogus descriptor. No userfaultfd needed. */
+START_TEST(fd_passing_errors)
 {
-    char byte = 'F';
-    struct iovec iov = {&byte, 1};
-    union {
-        char space[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    memset(&ctl, 0, sizeof ctl);
-    struct msghdr m = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = ctl.space,
-                       .msg_controllen = sizeof ctl.space};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+    int sv[2], fd = 12345;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    ck_assert_int_eq(strata_cow_send_fd(sv[0], -1), -EBADF);
+    ck_assert_int_eq(write(sv[0], "x", 1), 1);
+    ck_assert_int_eq(strata_cow_recv_fd(sv[1], &fd), -EPROTO);
+    ck_assert_int_eq(fd, 12345);
+    int pipefd[2];
+    ck_assert_int_eq(pipe(pipefd), 0);
+    ck_assert_int_eq(strata_cow_send_fd(sv[0], pipefd[1]), 0);
+    ck_assert_int_eq(strata_cow_recv_fd(sv[1], &fd), 0);
+    ck_assert_int_ne(fd, pipefd[1]);
+    ck_assert_int_eq(write(fd, "y", 1), 1); /* the received fd is the pipe */
+    char c;
+    ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+    ck_assert_int_eq(c, 'y');
+    close(fd);
+    close(sv[0]);
+    ck_assert_int_eq(strata_cow_recv_fd(sv[1], &fd), -ECONNRESET);
+    close(sv[1]);
+    close(pipefd[0]);
+    close(pipefd[1]);
 }
+END_TEST
 
 /* Runs share_child on a share of a snapshot of stamp_pages(seed 5) while
  * writers rewrite the buffer; returns the child's report. */
@@ -466,7 +473,7 @@ static void share_to_child(size_t npages, size_t every, char *report, size_t cap
     close(sv[1]);
     int fd = -1;
     ck_assert_int_eq(strata_cow_snap_share(s, &fd), 0);
-    ck_assert_int_eq(send_fd(sv[0], fd), 0);
+    ck_assert_int_eq(strata_cow_send_fd(sv[0], fd), 0);
     close(fd);
     struct writer w = {d, npages * ps, 0, 3};
     pthread_t t;
@@ -953,6 +960,7 @@ static Suite *cow_suite(void)
     tcase_add_test(err, bad_sizes_and_flags);
     tcase_add_test(err, no_userfaultfd_gives_precise_error);
     tcase_add_test(err, fallback_copy_mode_is_opt_in);
+    tcase_add_test(err, fd_passing_errors);
     suite_add_tcase(s, err);
 
     TCase *basic = tcase_create("snapshot");

@@ -125,57 +125,17 @@ static uint64_t sampled_hash(strata_cow_snap_t *s, size_t *pages)
     return h;
 }
 
-static int send_fd(int sock, int fd)
-{
-    char byte = 'S';
-    struct iovec iov = {&byte, 1};
-    union {
-        char space[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    memset(&ctl, 0, sizeof ctl);
-    struct msghdr m = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = ctl.space,
-                       .msg_controllen = sizeof ctl.space};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-    char byte;
-    struct iovec iov = {&byte, 1};
-    union {
-        char space[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    struct msghdr m = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = ctl.space,
-                       .msg_controllen = sizeof ctl.space};
-    if (recvmsg(sock, &m, 0) <= 0)
-        return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    int fd = -1;
-    if (c && c->cmsg_type == SCM_RIGHTS)
-        memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
-
 /* The child: maps the share it receives, hashes every 8th page, reports
  * "hash pages" (or "error ...") on the socket. */
 static void demo_child(int sock)
 {
     char msg[128];
-    int fd = recv_fd(sock);
+    int fd = -1;
     const unsigned char *m;
     size_t len;
-    int err = fd < 0 ? -EBADF : strata_cow_snap_map_fd(fd, (const void **)&m, &len);
+    int err = strata_cow_recv_fd(sock, &fd);
+    if (!err)
+        err = strata_cow_snap_map_fd(fd, (const void **)&m, &len);
     if (err) {
         snprintf(msg, sizeof msg, "error %s", strerror(-err));
     } else {
@@ -207,7 +167,7 @@ static int demo_share(strata_cow_t *cow, strata_cow_snap_t *s, int index)
     double t0 = now_ms();
     int fd = -1, err = pid < 0 ? -errno : strata_cow_snap_share(s, &fd);
     if (!err)
-        err = send_fd(sv[0], fd);
+        err = strata_cow_send_fd(sv[0], fd);
     if (fd >= 0)
         close(fd);
     char msg[128] = "";

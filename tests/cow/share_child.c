@@ -17,27 +17,6 @@
 
 #include "strata.h"
 
-static int recv_fd(int sock)
-{
-    char byte;
-    struct iovec iov = {&byte, 1};
-    union {
-        char space[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    struct msghdr m = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = ctl.space,
-                       .msg_controllen = sizeof ctl.space};
-    if (recvmsg(sock, &m, 0) <= 0)
-        return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    int fd = -1;
-    if (c && c->cmsg_type == SCM_RIGHTS)
-        memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
-
 static int report(int sock, const char *msg)
 {
     (void)!write(sock, msg, strlen(msg));
@@ -52,8 +31,8 @@ int main(int argc, char **argv)
     unsigned seed = (unsigned)atoi(argv[2]);
     size_t every = (size_t)atol(argv[3]);
     char msg[256];
-    int fd = recv_fd(sock);
-    if (fd < 0)
+    int fd;
+    if (strata_cow_recv_fd(sock, &fd))
         return report(sock, "no fd received");
     const unsigned char *snap;
     size_t len;
