@@ -207,7 +207,9 @@ EXPORT int malloc_info(int options, FILE *fp)
  * declarations lack the optimisation attributes glibc's headers put on the
  * public names. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* gcc's warning; clang has none by that name (and -Werror) */
 #pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
 void *__libc_malloc(size_t size) ALIAS(malloc);
 void __libc_free(void *ptr) ALIAS(free);
 void *__libc_calloc(size_t n, size_t size) ALIAS(calloc);
