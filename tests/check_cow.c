@@ -357,6 +357,11 @@ START_TEST(persist_while_writing_matches_snapshot)
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, scribble, &w[i]);
+    /* The persist must run while the writers write: wait (bounded) until
+     * they have really started, i.e. faulted a first page copy. */
+    for (int i = 0; i < 10000 && stats_of(cow).pages_copied == 0; i++)
+        usleep(1000);
+    ck_assert_uint_gt(stats_of(cow).pages_copied, 0);
     char path[] = "/tmp/strata-cow-persist-XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
@@ -374,7 +379,6 @@ START_TEST(persist_while_writing_matches_snapshot)
     unsigned char *want = malloc(size);
     stamp_pages(want, size, 9);
     ck_assert_mem_eq(file, want, size);
-    ck_assert_uint_gt(stats_of(cow).pages_copied, 0); /* writers did run */
     munmap(file, size);
     close(fd);
     free(snap);
