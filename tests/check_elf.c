@@ -254,10 +254,12 @@ static void check_fact(const strata_elf_t *elf, const char *key, const char *val
         ck_abort_msg("unknown manifest key %s", key);
 }
 
+/* CPU time of this thread: the bound is on the parser's work, and must not
+ * fail because a shared CI machine descheduled the test. */
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -287,7 +289,7 @@ static void check_ok(const struct mcase *c, const char *path)
     strata_elf_close(elf);
     if (strstr(c->line, "fast=1")) {
         /* The bound: under a second and under 100 MB. */
-        ck_assert_msg(now() - t0 < 1.0, "%s took %.2f s", c->f[0], now() - t0);
+        ck_assert_msg(now() - t0 < 1.0, "%s took %.2f s of CPU", c->f[0], now() - t0);
         ck_assert_msg(max_rss_kib() - rss0 < 100 * 1024, "%s grew RSS by %ld KiB", c->f[0],
                       max_rss_kib() - rss0);
     }
