@@ -144,3 +144,23 @@ int elf_parse_header(elf_image_t *img, strata_elf_header_t *h, strata_err_t *err
     read_fields(img, h);
     return resolve_extended(img, h, err);
 }
+
+int elf_check_table(const elf_image_t *img, const char *tab, const char *what, uint64_t off,
+                    uint32_t num, uint32_t entsize, uint64_t rec, uint64_t entsize_at,
+                    strata_err_t *err)
+{
+    if (entsize < rec)
+        return elf_fail(err, -EINVAL, entsize_at, "e_%sentsize %u is smaller than a %s header (%llu)",
+                        tab, entsize, what, (unsigned long long)rec);
+    if (off > img->size)
+        return elf_fail(err, -EINVAL, off,
+                        "%s header table offset %llu is past the end of the file (%llu bytes)",
+                        what, (unsigned long long)off, (unsigned long long)img->size);
+    if (num > (img->size - off) / entsize)
+        return elf_fail(err, -EINVAL, off,
+                        "%s header table (%u entries of %u bytes at offset %llu) runs past the "
+                        "end of the file (%llu bytes)",
+                        what, num, entsize, (unsigned long long)off,
+                        (unsigned long long)img->size);
+    return 0;
+}

@@ -35,23 +35,8 @@ static int check_table(const strata_elf_t *elf, strata_err_t *err)
 {
     const strata_elf_header_t *h = &elf->hdr;
     uint64_t rec = elf->img.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-    if (h->shentsize < rec)
-        return elf_fail(err, -EINVAL, elf->img.is64 ? 58 : 46,
-                        "e_shentsize %u is smaller than a section header (%llu)", h->shentsize,
-                        (unsigned long long)rec);
-    if (h->shoff > elf->img.size)
-        return elf_fail(err, -EINVAL, h->shoff,
-                        "section header table offset %llu is past the end of the file "
-                        "(%llu bytes)",
-                        (unsigned long long)h->shoff, (unsigned long long)elf->img.size);
-    uint64_t room = (elf->img.size - h->shoff) / h->shentsize;
-    if (h->shnum > room)
-        return elf_fail(err, -EINVAL, h->shoff,
-                        "section header table (%u entries of %u bytes at offset %llu) runs "
-                        "past the end of the file (%llu bytes)",
-                        h->shnum, h->shentsize, (unsigned long long)h->shoff,
-                        (unsigned long long)elf->img.size);
-    return 0;
+    return elf_check_table(&elf->img, "sh", "section", h->shoff, h->shnum, h->shentsize, rec,
+                           elf->img.is64 ? 58 : 46, err);
 }
 
 /* Inlined once per class so that every field width is a constant. */

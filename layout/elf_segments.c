@@ -29,23 +29,8 @@ static int check_table(const strata_elf_t *elf, strata_err_t *err)
 {
     const strata_elf_header_t *h = &elf->hdr;
     uint64_t rec = elf->img.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    if (h->phentsize < rec)
-        return elf_fail(err, -EINVAL, elf->img.is64 ? 54 : 42,
-                        "e_phentsize %u is smaller than a program header (%llu)", h->phentsize,
-                        (unsigned long long)rec);
-    if (h->phoff > elf->img.size)
-        return elf_fail(err, -EINVAL, h->phoff,
-                        "program header table offset %llu is past the end of the file "
-                        "(%llu bytes)",
-                        (unsigned long long)h->phoff, (unsigned long long)elf->img.size);
-    uint64_t room = (elf->img.size - h->phoff) / h->phentsize;
-    if (h->phnum > room)
-        return elf_fail(err, -EINVAL, h->phoff,
-                        "program header table (%u entries of %u bytes at offset %llu) runs "
-                        "past the end of the file (%llu bytes)",
-                        h->phnum, h->phentsize, (unsigned long long)h->phoff,
-                        (unsigned long long)elf->img.size);
-    return 0;
+    return elf_check_table(&elf->img, "ph", "program", h->phoff, h->phnum, h->phentsize, rec,
+                           elf->img.is64 ? 54 : 42, err);
 }
 
 /* Inlined once per class so that every field width is a constant. */

@@ -72,6 +72,12 @@ void elf_unmap(void *map, size_t map_len);
 
 /* elf_header.c — decode and validate the ELF header. */
 int elf_parse_header(elf_image_t *img, strata_elf_header_t *h, strata_err_t *err);
+/* Checks that a header table (tab "sh" or "ph", named what) of num entries
+ * of entsize bytes (>= rec, the record's size) at off lies inside the file;
+ * entsize_at is where e_<tab>entsize sits in the ELF header. 0 or -EINVAL. */
+int elf_check_table(const elf_image_t *img, const char *tab, const char *what, uint64_t off,
+                    uint32_t num, uint32_t entsize, uint64_t rec, uint64_t entsize_at,
+                    strata_err_t *err);
 
 /* elf_sections.c — section headers and their names. */
 int elf_parse_sections(strata_elf_t *elf, strata_err_t *err);
