@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cow/cow_test.h"
+#include "test_cli.h"
 
 #define MIB (1024u * 1024u)
 
@@ -903,19 +904,9 @@ END_TEST
 
 /* ---- the CLI --------------------------------------------------------- */
 
-/* Runs `$STRATA_CLI args`, stdout+stderr into out; the exit status. */
 static int run_cli(const char *args, char *out, size_t cap)
 {
-    const char *cli = getenv("STRATA_CLI");
-    ck_assert_ptr_nonnull(cli);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cli, args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return test_run_cli_in(NULL, args, out, cap);
 }
 
 START_TEST(cli_probe_and_demo)

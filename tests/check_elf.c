@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "strata.h"
+#include "test_cli.h"
 
 #define MAX_CASES  256
 #define MAX_FIELDS 32
@@ -438,18 +439,10 @@ END_TEST
 
 /* ---- CLI ------------------------------------------------------------------ */
 
+/* The CLI runs in the corpus directory, so file names print short. */
 static int run_cli(const char *args, char *out, size_t cap)
 {
-    const char *cli = getenv("STRATA_CLI");
-    ck_assert_ptr_nonnull(cli);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", corpus_dir, cli, args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return test_run_cli_in(corpus_dir, args, out, cap);
 }
 
 START_TEST(cli_size_like_binutils)
