@@ -69,10 +69,9 @@ static const strata_layout_map_t *map_at(const strata_layout_t *lay, uint64_t ad
 
 /* ---- an independent reading of smaps ------------------------------------ */
 
-static char *slurp_file(const char *path)
+/* Reads all of stream into a NUL-terminated heap buffer. */
+static char *slurp_stream(FILE *f)
 {
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     for (size_t r; (r = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
@@ -81,6 +80,14 @@ static char *slurp_file(const char *path)
             buf = realloc(buf, cap *= 2);
     }
     buf[n] = '\0';
+    return buf;
+}
+
+static char *slurp_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char *buf = slurp_stream(f);
     fclose(f);
     return buf;
 }
@@ -524,14 +531,7 @@ static char *slurp_cmd(const char *cmd)
 {
     FILE *p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    for (size_t r; (r = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
-        n += r;
-        if (cap - n < 4096)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[n] = '\0';
+    char *buf = slurp_stream(p);
     ck_assert_int_eq(pclose(p), 0);
     return buf;
 }
