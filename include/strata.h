@@ -612,6 +612,13 @@ STRATA_API const strata_region_t *strata_layout_region(const strata_layout_t *la
  * unknown one). 0, or -ENOENT when the kernel did not print it. */
 STRATA_API int strata_layout_field(const strata_layout_map_t *m, const char *name,
                                    uint64_t *value);
+/* The named fields of strata_smaps_t in order, by the kernel's names:
+ * strata_smaps_field_name(i) for i = 0, 1, ... until NULL ("Size", "Rss",
+ * ..., "THPeligible"). strata_smaps_get stores field i in *value (the stored
+ * figure, 0 when not printed; THPeligible's -1 as all ones) and returns 0
+ * when the kernel printed it, -ENOENT when it did not, -EINVAL past the end. */
+STRATA_API const char *strata_smaps_field_name(size_t i);
+STRATA_API int strata_smaps_get(const strata_smaps_t *s, size_t i, uint64_t *value);
 /* "text", "rodata", ..., "memfd"; "?" for an unknown kind. Never NULL. */
 STRATA_API const char *strata_layout_kind_name(unsigned kind);
 

@@ -146,6 +146,19 @@ static int known_index(const char *name, size_t len)
     return -1;
 }
 
+const char *strata_smaps_field_name(size_t i)
+{
+    return i < NKNOWN ? known[i].name : NULL;
+}
+
+int strata_smaps_get(const strata_smaps_t *s, size_t i, uint64_t *value)
+{
+    if (i >= NKNOWN)
+        return -EINVAL;
+    memcpy(value, (const char *)s + known[i].off, sizeof *value);
+    return s->present & (1u << i) ? 0 : -ENOENT;
+}
+
 int proc_smaps_lookup(const strata_smaps_t *s, const char *name, uint64_t *value)
 {
     int i = known_index(name, strlen(name));

@@ -140,6 +140,35 @@ START_TEST(rollup_totals)
 }
 END_TEST
 
+/* The public enumeration of strata_smaps_t's named fields, on a parsed
+ * rollup: names in order, printed vs absent, and the end of the list. */
+START_TEST(smaps_fields_enumerate)
+{
+    strata_smaps_t r;
+    ck_assert_int_eq(proc_parse_rollup(T("56266cf4c000-7fff9630e000 ---p 00000000 00:00 0 [rollup]\n"
+                                         "Rss:                1764 kB\n"
+                                         "Swap:                  2 kB\n"),
+                                       &r),
+                     0);
+    size_t n = 0, rss = 99, swap = 99, pss = 99;
+    for (const char *name; (name = strata_smaps_field_name(n)) != NULL; n++) {
+        rss = strcmp(name, "Rss") ? rss : n;
+        swap = strcmp(name, "Swap") ? swap : n;
+        pss = strcmp(name, "Pss") ? pss : n;
+    }
+    ck_assert_str_eq(strata_smaps_field_name(0), "Size");
+    ck_assert_str_eq(strata_smaps_field_name(n - 1), "THPeligible");
+    uint64_t v;
+    ck_assert_int_eq(strata_smaps_get(&r, rss, &v), 0);
+    ck_assert_uint_eq(v, 1764 * 1024);
+    ck_assert_int_eq(strata_smaps_get(&r, swap, &v), 0);
+    ck_assert_uint_eq(v, 2 * 1024);
+    ck_assert_int_eq(strata_smaps_get(&r, pss, &v), -ENOENT);
+    ck_assert_uint_eq(v, 0);
+    ck_assert_int_eq(strata_smaps_get(&r, n, &v), -EINVAL);
+}
+END_TEST
+
 /* 52 fields; comm "(a) b (c)" holds spaces and ')'. */
 static const char stat_text[] =
     "6653 ((a) b (c)) S 6646 6646 4177 0 -1 4194304 101 0 0 0 0 0 0 0 20 0 1 0 35567 "
@@ -216,6 +245,7 @@ static Suite *parse_suite(void)
     tcase_add_test(smaps, smaps_blocks);
     tcase_add_test(smaps, smaps_malformed);
     tcase_add_test(smaps, rollup_totals);
+    tcase_add_test(smaps, smaps_fields_enumerate);
     suite_add_tcase(s, smaps);
     TCase *stat = tcase_create("stat-limits-syscall");
     tcase_add_test(stat, stat_fields_and_hostile_comm);

@@ -10,30 +10,14 @@
 
 static void smaps_json(cli_json_t *j, const strata_smaps_t *s)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } f[] = {
-#define F(n, m) {n, offsetof(strata_smaps_t, m)}
-        F("Size", size), F("KernelPageSize", kernel_page_size),
-        F("MMUPageSize", mmu_page_size), F("Rss", rss), F("Pss", pss),
-        F("Pss_Dirty", pss_dirty), F("Pss_Anon", pss_anon), F("Pss_File", pss_file),
-        F("Pss_Shmem", pss_shmem), F("Shared_Clean", shared_clean),
-        F("Shared_Dirty", shared_dirty), F("Private_Clean", private_clean),
-        F("Private_Dirty", private_dirty), F("Referenced", referenced),
-        F("Anonymous", anonymous), F("KSM", ksm), F("LazyFree", lazy_free),
-        F("AnonHugePages", anon_huge_pages), F("ShmemPmdMapped", shmem_pmd_mapped),
-        F("FilePmdMapped", file_pmd_mapped), F("Shared_Hugetlb", shared_hugetlb),
-        F("Private_Hugetlb", private_hugetlb), F("Swap", swap), F("SwapPss", swap_pss),
-        F("Locked", locked),
-#undef F
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        if (!(s->present & (1u << i)) && strcmp(f[i].name, "Size") && strcmp(f[i].name, "Rss"))
-            continue; /* only what the kernel printed (Size and Rss always) */
+    const char *name;
+    for (size_t i = 0; (name = strata_smaps_field_name(i)) != NULL; i++) {
         uint64_t v;
-        memcpy(&v, (const char *)s + f[i].off, sizeof v);
-        cli_json_kv_uint(j, f[i].name, v);
+        bool printed = strata_smaps_get(s, i, &v) == 0;
+        if (!strcmp(name, "THPeligible"))
+            continue; /* a flag, not a size: below */
+        if (printed || !strcmp(name, "Size") || !strcmp(name, "Rss"))
+            cli_json_kv_uint(j, name, v); /* what the kernel printed (Size and Rss always) */
     }
     if (s->thp_eligible >= 0)
         cli_json_kv_int(j, "THPeligible", s->thp_eligible);
