@@ -142,11 +142,6 @@ bool alloc_os_mapped(const void *p, size_t len)
 }
 
 /* Writes all of s to stderr (the allocator never uses stdio). */
-void alloc_os_write(const char *s, size_t n)
-{
-    alloc_os_write_fd(STDERR_FILENO, s, n);
-}
-
 void alloc_os_write_fd(int fd, const char *s, size_t n)
 {
     int saved = errno;

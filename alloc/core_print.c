@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -133,34 +134,35 @@ size_t alloc_fmt(char *buf, size_t cap, const char *fmt, ...)
     return n;
 }
 
-/* One formatted message on stderr, in a single write where it fits. */
-void alloc_print(const char *fmt, ...)
+/* One formatted message on fd, in a single write where it fits. */
+static void vprint_fd(int fd, const char *fmt, va_list ap)
 {
     char buf[512];
+    size_t n = alloc_vfmt(buf, sizeof buf, fmt, ap);
+    alloc_os_write_fd(fd, buf, n < sizeof buf ? n : sizeof buf - 1);
+}
+
+void alloc_print(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    size_t n = alloc_vfmt(buf, sizeof buf, fmt, ap);
+    vprint_fd(STDERR_FILENO, fmt, ap);
     va_end(ap);
-    alloc_os_write(buf, n < sizeof buf ? n : sizeof buf - 1);
 }
 
 void alloc_print_fd(int fd, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    size_t n = alloc_vfmt(buf, sizeof buf, fmt, ap);
+    vprint_fd(fd, fmt, ap);
     va_end(ap);
-    alloc_os_write_fd(fd, buf, n < sizeof buf ? n : sizeof buf - 1);
 }
 
 _Noreturn void alloc_fatal(const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    size_t n = alloc_vfmt(buf, sizeof buf, fmt, ap);
+    vprint_fd(STDERR_FILENO, fmt, ap);
     va_end(ap);
-    alloc_os_write(buf, n < sizeof buf ? n : sizeof buf - 1);
     alloc_os_abort();
 }

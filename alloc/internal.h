@@ -54,7 +54,6 @@ void *alloc_os_mremap(void *old, size_t old_len, size_t new_len, void *fixed);
 int alloc_os_purge(void *p, size_t len);
 uintptr_t alloc_os_brk(uintptr_t want);
 bool alloc_os_mapped(const void *p, size_t len);
-void alloc_os_write(const char *s, size_t n);
 void alloc_os_write_fd(int fd, const char *s, size_t n);
 int alloc_os_dup_stderr(void);
 uint32_t alloc_os_now_ms(void);
