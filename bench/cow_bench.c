@@ -10,13 +10,15 @@
  *             same amount of populated memory, vs memcpy of it
  *   write     first-write cost per page after a snapshot, sequential and
  *             random page order, default flags, STRATA_COW_SEQUENTIAL,
- *             STRATA_COW_BACKGROUND, and default flags with the writer
- *             confined to one CPU (strata-1cpu: no cross-CPU wake-ups),
+ *             STRATA_COW_BACKGROUND, default flags with the writer
+ *             confined to one CPU (strata-1cpu: no cross-CPU wake-ups), and
+ *             STRATA_COW_SIGNAL (strata-sig: the writer resolves its faults),
  *             with the writer's p99 per write; vs the kernel's COW fault
  *             after fork() and vs memcpy of one page
  *   persist   persisting the buffer to a file in DIR (default /dev/shm)
  *             quiet vs while two writers dirty 10% of its pages (throughput
- *             ratio, writer stall), vs fork() + write() from the child
+ *             ratio, writer stall), default flags and STRATA_COW_SIGNAL,
+ *             vs fork() + write() from the child
  *   metadata  metadata bytes per buffer byte, and the store after release
  * With STRATA_BENCH_CSV=/path set, appends one CSV line per measurement:
  * cow,workload,impl,metric,unit,median,min,max.
@@ -243,9 +245,10 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
         munmap(plain, size);
         return;
     }
-    unsigned flags = !strcmp(impl, "strata-seq")  ? STRATA_COW_SEQUENTIAL
-                     : !strcmp(impl, "strata-bg") ? STRATA_COW_BACKGROUND
-                                                  : 0;
+    unsigned flags = !strcmp(impl, "strata-seq")   ? STRATA_COW_SEQUENTIAL
+                     : !strcmp(impl, "strata-bg")  ? STRATA_COW_BACKGROUND
+                     : !strcmp(impl, "strata-sig") ? STRATA_COW_SIGNAL
+                                                   : 0;
     /* strata-1cpu: default flags, the writer confined to one CPU before the
      * buffer is made, so its one fault handler runs there too: the fault
      * round trip without a cross-CPU wake-up (a diagnostic). */
@@ -270,8 +273,9 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
 
 static void bench_write(size_t size)
 {
-    enum { NIMPL = 5, FORK = 4 };
-    static const char *impls[NIMPL] = {"strata", "strata-seq", "strata-bg", "strata-1cpu", "fork"};
+    enum { NIMPL = 6, SIG = 4, FORK = 5 };
+    static const char *impls[NIMPL] = {"strata",      "strata-seq", "strata-bg",
+                                       "strata-1cpu", "strata-sig", "fork"};
     size_t npages = size / ps;
     for (int random = 0; random < 2; random++) {
         size_t *order = page_order(npages, random, 99);
@@ -306,8 +310,10 @@ static void bench_write(size_t size)
         munmap(a, ps * 256);
         munmap(b, ps * 256);
         printf("  ratio: fork/strata %.2fx, fork/strata-seq %.2fx, fork/strata-bg "
-               "%.2fx, fork/strata-1cpu %.2fx (targets: seq <= 1 us/page, random <= 8 us/page)\n",
-               med[FORK] / med[0], med[FORK] / med[1], med[FORK] / med[2], med[FORK] / med[3]);
+               "%.2fx, fork/strata-1cpu %.2fx, fork/strata-sig %.2fx (targets: seq <= 1 us/page, "
+               "random <= 8 us/page)\n",
+               med[FORK] / med[0], med[FORK] / med[1], med[FORK] / med[2], med[FORK] / med[3],
+               med[FORK] / med[SIG]);
         free(order);
     }
 }
@@ -376,14 +382,13 @@ static void dirtiers_start(struct dirtier w[2], pthread_t t[2], unsigned char *d
     }
 }
 
-/* One round of: quiet persist, busy persist, fork+write. out: times (ms),
- * stalls and p99s (us), CPU time of the quiet and busy persists (ms), and
- * how long the busy persist's writers ran (ms). */
-static void persist_round(strata_cow_t *cow, unsigned char *plain, const size_t *order,
-                          double out[10], struct dirtier w[2])
+/* The strata half of a round: a quiet persist, then a busy one. out:
+ * [0] quiet ms, [1] busy ms, [2] stall max us, [3] p99 us, [4] quiet CPU
+ * ms, [5] busy CPU ms (writers included), [6] how long the writers ran ms. */
+static void persist_strata(strata_cow_t *cow, int fd, const size_t *order, double out[7],
+                           struct dirtier w[2])
 {
-    size_t size = strata_cow_size(cow), npages = size / ps;
-    int fd = out_file();
+    size_t npages = strata_cow_size(cow) / ps;
     strata_cow_snap_t *s;
     pthread_t t[2];
     volatile int go = 0;
@@ -393,7 +398,7 @@ static void persist_round(strata_cow_t *cow, unsigned char *plain, const size_t 
     if (strata_cow_snap_persist(s, fd))
         abort();
     out[0] = (now_ns() - t0) / 1e6;
-    out[7] = cpu_ms() - c0;
+    out[4] = cpu_ms() - c0;
     strata_cow_snap_release(s);
     ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
     if (strata_cow_snapshot(cow, &s))
@@ -406,17 +411,23 @@ static void persist_round(strata_cow_t *cow, unsigned char *plain, const size_t 
     out[1] = (now_ns() - t0) / 1e6;
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
-    out[8] = cpu_ms() - c0; /* the writers' CPU is counted too */
-    out[9] = (w[0].end_ns > w[1].end_ns ? w[0].end_ns : w[1].end_ns) - t0;
-    out[9] /= 1e6;
+    out[5] = cpu_ms() - c0; /* the writers' CPU is counted too */
+    out[6] = ((w[0].end_ns > w[1].end_ns ? w[0].end_ns : w[1].end_ns) - t0) / 1e6;
     out[2] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
-    out[5] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3; /* both writers' latencies */
+    out[3] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3; /* both writers' latencies */
     strata_cow_snap_release(s);
     ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
-    /* competitor: fork, the child writes the buffer, the parent's writers go on */
-    go = 0;
-    dirtiers_start(w, t, plain, order, npages, &go);
-    t0 = now_ns();
+}
+
+/* The competitor: fork, the child writes the buffer, the parent's writers
+ * go on. out: [0] ms, [1] stall max us, [2] p99 us. */
+static void persist_fork(unsigned char *plain, size_t size, int fd, const size_t *order,
+                         double out[3], struct dirtier w[2])
+{
+    pthread_t t[2];
+    volatile int go = 0;
+    dirtiers_start(w, t, plain, order, size / ps, &go);
+    double t0 = now_ns();
     go = 1;
     pid_t pid = fork();
     if (pid == 0) {
@@ -426,50 +437,72 @@ static void persist_round(strata_cow_t *cow, unsigned char *plain, const size_t 
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     waitpid(pid, NULL, 0);
-    out[3] = (now_ns() - t0) / 1e6;
-    out[4] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
-    out[6] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3;
-    close(fd);
+    out[0] = (now_ns() - t0) / 1e6;
+    out[1] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
+    out[2] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3;
+    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
+}
+
+/* Reports one strata mode's rounds (v[k][r] as persist_strata's out[k]);
+ * returns the busy throughput as a percentage of the quiet one. */
+static double persist_report(const char *mode, double v[7][64], size_t size)
+{
+    char quiet[32], busy[32];
+    snprintf(quiet, sizeof quiet, "%s-quiet", mode);
+    snprintf(busy, sizeof busy, "%s-busy", mode);
+    struct summary q = report("persist", quiet, "time", "ms", v[0], rounds);
+    struct summary b = report("persist", busy, "time", "ms", v[1], rounds);
+    report("persist", busy, "stall_max", "us", v[2], rounds);
+    report("persist", busy, "p99", "us", v[3], rounds);
+    report("persist", quiet, "cpu", "ms", v[4], rounds);
+    report("persist", busy, "cpu", "ms", v[5], rounds);
+    report("persist", busy, "writers", "ms", v[6], rounds);
+    double gq = size / (q.median / 1e3) / (1 << 30), gb = size / (b.median / 1e3) / (1 << 30);
+    double ratio = 100 * gb / gq;
+    report("persist", busy, "of_quiet", "pct", &ratio, 1);
+    printf("  %s throughput: quiet %.2f GiB/s, busy %.2f GiB/s = %.0f%% of quiet "
+           "(target >= 70%%)\n",
+           mode, gq, gb, ratio);
+    return ratio;
 }
 
 static void bench_persist(size_t size)
 {
     size_t npages = size / ps;
-    strata_cow_t *cow = cow_new(size, 0);
+    strata_cow_t *cow = cow_new(size, 0), *sig = cow_new(size, STRATA_COW_SIGNAL);
     unsigned char *plain = plain_new(size);
     size_t *order = page_order(npages, 1, 5);
-    double v[10][64];
+    double vd[7][64], vs[7][64], vf[3][64];
     struct dirtier w[2];
     /* the two writers' latencies, adjacent, so one percentile covers both */
     double *lat = malloc(npages / 10 / 2 * 2 * sizeof *lat);
+    int fd = out_file();
     for (int r = 0; r < rounds; r++) {
-        double out[10];
+        double out[7];
         w[0].lat = lat, w[1].lat = lat + npages / 10 / 2;
-        persist_round(cow, plain, order, out, w);
-        for (int k = 0; k < 10; k++)
-            v[k][r] = out[k];
+        persist_strata(cow, fd, order, out, w);
+        for (int k = 0; k < 7; k++)
+            vd[k][r] = out[k];
+        persist_strata(sig, fd, order, out, w);
+        for (int k = 0; k < 7; k++)
+            vs[k][r] = out[k];
+        persist_fork(plain, size, fd, order, out, w);
+        for (int k = 0; k < 3; k++)
+            vf[k][r] = out[k];
     }
+    close(fd);
     printf("persist %zu MiB to %s while two writers dirty 10%% of the pages\n", size >> 20, dir);
-    struct summary q = report("persist", "strata-quiet", "time", "ms", v[0], rounds);
-    struct summary b = report("persist", "strata-busy", "time", "ms", v[1], rounds);
-    report("persist", "strata-busy", "stall_max", "us", v[2], rounds);
-    report("persist", "strata-busy", "p99", "us", v[5], rounds);
-    report("persist", "strata-quiet", "cpu", "ms", v[7], rounds);
-    report("persist", "strata-busy", "cpu", "ms", v[8], rounds);
-    report("persist", "strata-busy", "writers", "ms", v[9], rounds);
-    struct summary f = report("persist", "fork+write", "time", "ms", v[3], rounds);
-    report("persist", "fork+write", "stall_max", "us", v[4], rounds);
-    report("persist", "fork+write", "p99", "us", v[6], rounds);
-    double gq = size / (q.median / 1e3) / (1 << 30), gb = size / (b.median / 1e3) / (1 << 30);
-    printf("  throughput: quiet %.2f GiB/s, busy %.2f GiB/s = %.0f%% of quiet (target >= 70%%);"
-           " fork+write %.2f GiB/s\n",
-           gq, gb, 100 * gb / gq, size / (f.median / 1e3) / (1 << 30));
-    double ratio = 100 * gb / gq;
-    report("persist", "strata-busy", "of_quiet", "pct", &ratio, 1);
+    persist_report("strata", vd, size);
+    persist_report("strata-sig", vs, size);
+    struct summary f = report("persist", "fork+write", "time", "ms", vf[0], rounds);
+    report("persist", "fork+write", "stall_max", "us", vf[1], rounds);
+    report("persist", "fork+write", "p99", "us", vf[2], rounds);
+    printf("  fork+write %.2f GiB/s\n", size / (f.median / 1e3) / (1 << 30));
     free(order);
     free(lat);
     munmap(plain, size);
     strata_cow_destroy(cow);
+    strata_cow_destroy(sig);
 }
 
 /* ---- metadata ---------------------------------------------------------- */

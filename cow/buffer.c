@@ -19,7 +19,7 @@
 
 #define COW_KNOWN_FLAGS                                                                            \
     (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY | STRATA_COW_BACKGROUND |             \
-     STRATA_COW_FALLBACK_COPY)
+     STRATA_COW_FALLBACK_COPY | STRATA_COW_SIGNAL)
 
 void cow_die(const char *what, const void *handle)
 {
@@ -82,14 +82,32 @@ static int map_buffer(struct strata_cow *cow)
     return err;
 }
 
+/* STRATA_COW_SIGNAL: the snapshots' own maps get a uffd without
+ * UFFD_FEATURE_SIGBUS, answered by the handler thread. */
+static int open_view_uffd(struct strata_cow *cow, unsigned flags)
+{
+    if (!(flags & STRATA_COW_SIGNAL) || cow->uffd < 0) {
+        cow->view_uffd = cow->uffd;
+        return 0;
+    }
+    strata_cow_probe_t probe;
+    uint64_t features;
+    cow->view_uffd = cow_probe_open(flags, 0, 0, &probe, &features);
+    return cow->view_uffd < 0 ? cow->view_uffd : 0;
+}
+
 static int setup(struct strata_cow *cow, unsigned flags)
 {
     strata_cow_probe_t probe;
-    cow->uffd = cow_probe_open(flags, UFFD_FEATURE_PAGEFAULT_FLAG_WP, UFFD_FEATURE_WP_UNPOPULATED,
-                               &probe, &cow->features);
+    uint64_t need = UFFD_FEATURE_PAGEFAULT_FLAG_WP;
+    if (flags & STRATA_COW_SIGNAL)
+        need |= UFFD_FEATURE_SIGBUS;
+    cow->uffd = cow_probe_open(flags, need, UFFD_FEATURE_WP_UNPOPULATED, &probe, &cow->features);
     if (cow->uffd < 0 && !(flags & STRATA_COW_FALLBACK_COPY))
         return cow->uffd;
-    int err = alloc_tables(cow);
+    int err = open_view_uffd(cow, flags);
+    if (!err)
+        err = alloc_tables(cow);
     if (!err)
         err = map_buffer(cow);
     if (!err && (cow->wake_fd = cow_os_eventfd()) < 0)
@@ -98,6 +116,8 @@ static int setup(struct strata_cow *cow, unsigned flags)
         err = cow->stop_fd;
     if (cow->uffd < 0) /* copy mode: no faults to handle */
         return err;
+    if (!err && (flags & STRATA_COW_SIGNAL))
+        err = cow_signal_attach(cow);
     if (!err)
         err = cow_handler_start(cow);
     if (!err && (flags & STRATA_COW_BACKGROUND))
@@ -107,6 +127,9 @@ static int setup(struct strata_cow *cow, unsigned flags)
 
 static void free_all(struct strata_cow *cow)
 {
+    cow_signal_detach(cow);
+    if (cow->view_uffd != cow->uffd)
+        cow_os_close(cow->view_uffd);
     cow_os_close(cow->uffd);
     cow_os_close(cow->wake_fd);
     cow_os_close(cow->stop_fd);
@@ -122,7 +145,7 @@ static void free_all(struct strata_cow *cow)
         free(cow->quarantine[i]);
     free(cow->deferred);
     pthread_mutex_destroy(&cow->lock);
-    pthread_mutex_destroy(&cow->arm_lock);
+    pthread_rwlock_destroy(&cow->arm_lock);
     pthread_mutex_destroy(&cow->persist_lock);
     cow->magic = COW_DEAD_MAGIC;
     free(cow);
@@ -152,10 +175,15 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
     cow->page_shift = (unsigned)__builtin_ctzl(ps);
     cow->size = (size + ps - 1) & ~(ps - 1);
     cow->npages = cow->size >> cow->page_shift;
-    cow->uffd = cow->wake_fd = cow->stop_fd = -1;
+    cow->uffd = cow->view_uffd = cow->wake_fd = cow->stop_fd = cow->sig_slot = -1;
     for (unsigned i = 0; i < COW_STREAMS; i++)
         cow->streams[i].next = SIZE_MAX; /* matches no page */
-    pthread_mutex_init(&cow->arm_lock, NULL);
+    /* arms must not starve behind a stream of faults */
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&cow->arm_lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&cow->lock, NULL);
     pthread_mutex_init(&cow->persist_lock, NULL);
     int err = setup(cow, flags);
@@ -185,6 +213,7 @@ void strata_cow_destroy(strata_cow_t *cow)
     while (cow->snaps)
         cow_snap_drop(cow->snaps);
     cow_handler_stop(cow);
+    cow_signal_detach(cow);
     strata_region_unregister(cow->data);
     free_all(cow);
 }
@@ -246,4 +275,17 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
     pthread_mutex_unlock(&cow->lock);
     pthread_mutex_unlock(&cow->persist_lock);
     return err;
+}
+
+int strata_cow_prepare(strata_cow_t *cow, size_t off, size_t len)
+{
+    int err = cow_check(cow);
+    if (err)
+        return err;
+    size_t mask = cow->page_size - 1;
+    if ((off | len) & mask || off > cow->size || len > cow->size - off)
+        return -EINVAL;
+    if (cow->uffd < 0)
+        return 0;
+    return cow_prepare_range(cow, off >> cow->page_shift, len >> cow->page_shift);
 }

@@ -13,25 +13,16 @@
 
 #define COW_COPIER_STEP 512u /* pages per lock hold and ioctl: 2 MiB */
 
-/* Saves and un-protects pages [p, p + n) (lock held). */
+/* Saves and un-protects pages [p, p + n) (lock held). Out of memory is
+ * fatal as in the fault path (cow_mark_pages). */
 static void copy_step(struct strata_cow *cow, size_t p, size_t n)
 {
-    bool any = false;
-    for (size_t q = p; q < p + n; q++) {
-        if (cow_bit(cow->dirty, q) || (q >= cow->busy_lo && q < cow->busy_hi))
-            continue;
-        if (cow_page_save(cow, q))
-            return; /* out of memory: leave the rest to the fault path */
-        cow->written[q] = cow->gen;
-        cow_bit_set(cow->dirty, q);
-        cow->ndirty++;
-        cow->stats.pages_unprotected++;
-        any = true;
-    }
-    if (any && !(p < cow->busy_hi && p + n > cow->busy_lo))
+    if (!cow_mark_pages(cow, p, n))
+        return;
+    if (!(p < cow->busy_hi && p + n > cow->busy_lo))
         cow_uffd_writeprotect(cow->uffd, cow->data + (p << cow->page_shift), n << cow->page_shift,
                               false);
-    else if (any) /* a persist is writing part of the step: page by page */
+    else /* a persist is writing part of the step: page by page */
         for (size_t q = p; q < p + n; q++)
             if (cow_bit(cow->dirty, q) && !(q >= cow->busy_lo && q < cow->busy_hi))
                 cow_uffd_writeprotect(cow->uffd, cow->data + (q << cow->page_shift), cow->page_size,

@@ -4,8 +4,10 @@
  * then un-protect it, which wakes the writer.
  *
  * Locks: saving and marking run under the lock; the un-protect ioctl runs
- * after it under arm_lock alone (taken first, held from before the marking
- * until the ioctl returns). A snapshot takes arm_lock and then the lock, so
+ * after it under arm_lock alone, read-locked (taken first, held from before
+ * the marking until the ioctl returns: un-protects of different faults run
+ * in parallel, each waits for its TLB shootdown alone). A snapshot takes
+ * arm_lock for writing and then the lock, so
  * it never arms between a page's marking and its un-protect, and a fault
  * that arrives while a snapshot is arming waits until the arm is complete
  * (the cut is then the state at the moment the arm returned). Readers of
@@ -100,8 +102,21 @@ struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page)
         return (struct cow_range){page, 0};
     }
     size_t n = run_length(cow, page);
-    for (size_t p = page; p < page + n; p++) {
-        if (cow_bit(cow->dirty, p))
+    cow_mark_pages(cow, page, n);
+    cow->stats.write_faults++;
+    return (struct cow_range){page, n};
+}
+
+/* Saves (for the live snapshots that need them) and marks written the
+ * pages of [first, first + n) that are still protected and not in a
+ * persist's busy range (lock held). Whether any was marked; the caller
+ * un-protects. Out of memory for a copy a snapshot needs is fatal: the
+ * write cannot wait for memory and must not reach the snapshot. */
+bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n)
+{
+    bool any = false;
+    for (size_t p = first; p < first + n; p++) {
+        if (cow_bit(cow->dirty, p) || (p >= cow->busy_lo && p < cow->busy_hi))
             continue;
         if (cow_page_save(cow, p))
             cow_die("out of memory saving a page a snapshot still needs", cow);
@@ -109,9 +124,9 @@ struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page)
         cow_bit_set(cow->dirty, p);
         cow->ndirty++;
         cow->stats.pages_unprotected++;
+        any = true;
     }
-    cow->stats.write_faults++;
-    return (struct cow_range){page, n};
+    return any;
 }
 
 /* Un-protects r (arm_lock or the lock held since r was marked). */
@@ -138,7 +153,7 @@ int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n,
             if (r.pages)
                 todo[k++] = r;
         } else {
-            struct cow_view *v = cow_view_find(cow, cow->uffd, addr);
+            struct cow_view *v = cow_view_find(cow, cow->view_uffd, addr);
             if (v)
                 cow_view_fault(cow, v, addr);
         }

@@ -39,17 +39,17 @@ static void drain_main(struct strata_cow *cow)
     struct uffd_msg msgs[COW_MSG_BATCH];
     int n;
     do {
-        n = cow_uffd_read(cow->uffd, msgs, COW_MSG_BATCH);
+        n = cow_uffd_read(cow->view_uffd, msgs, COW_MSG_BATCH);
         if (n <= 0)
             return;
         struct cow_range todo[COW_MSG_BATCH];
-        pthread_mutex_lock(&cow->arm_lock);
+        pthread_rwlock_rdlock(&cow->arm_lock);
         cow_lock_urgent(cow);
         int k = cow_fault_batch(cow, msgs, n, todo);
         pthread_mutex_unlock(&cow->lock);
         for (int i = 0; i < k; i++)
             cow_fault_unprotect(cow, todo[i]);
-        pthread_mutex_unlock(&cow->arm_lock);
+        pthread_rwlock_unlock(&cow->arm_lock);
     } while (n == COW_MSG_BATCH);
 }
 
@@ -118,7 +118,7 @@ static int pollset_fill(struct strata_cow *cow, unsigned index, struct pollset *
     }
     ps->n = 0;
     ps->slots[ps->n++] = (struct slot){cow->stop_fd, false};
-    ps->slots[ps->n++] = (struct slot){cow->uffd, false};
+    ps->slots[ps->n++] = (struct slot){cow->view_uffd, false};
     if (index == 0)
         ps->slots[ps->n++] = (struct slot){cow->wake_fd, false};
     for (struct cow_view *v = index == 0 ? cow->views : NULL; v; v = v->next) {
@@ -185,8 +185,8 @@ int cow_handler_start(struct strata_cow *cow)
 {
     int cpus[COW_MAX_HANDLERS];
     int n = cow_os_cpus(cpus, COW_MAX_HANDLERS);
-    if (n <= 1) {
-        n = 1;
+    if (n <= 1 || (cow->flags & STRATA_COW_SIGNAL)) {
+        n = 1; /* with STRATA_COW_SIGNAL, one for the maps and shares */
         cpus[0] = -1;
     }
     sigset_t old;

@@ -85,6 +85,11 @@ void cow_os_name_self(const char *name);
 size_t cow_os_memory_bytes(void);
 void cow_os_block_signals(sigset_t *old);
 void cow_os_restore_signals(const sigset_t *old);
+void cow_os_futex_wait(uint32_t *word, uint32_t val);
+void cow_os_futex_wake_all(uint32_t *word);
+int cow_os_sigaction(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *old);
+void cow_os_sig_default(int sig);
+int cow_os_raise(int sig);
 
 /* probe.c — opening a usable userfaultfd */
 /* Opens and handshakes a uffd with the wanted features (the optional ones
@@ -111,10 +116,18 @@ struct cow_range {
     size_t first, pages; /* pages [first, first + pages) */
 };
 struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page);
+bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n);
 int cow_fault_unprotect(struct strata_cow *cow, struct cow_range r);
 int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n,
                     struct cow_range *todo);
 void cow_fault_undefer(struct strata_cow *cow);
+
+/* signal.c — STRATA_COW_SIGNAL: writers resolve their own faults */
+int cow_signal_attach(struct strata_cow *cow);
+void cow_signal_detach(struct strata_cow *cow);
+void cow_busy_wait(struct strata_cow *cow);
+void cow_busy_clear(struct strata_cow *cow);
+int cow_prepare_range(struct strata_cow *cow, size_t first, size_t n);
 
 /* copier.c — STRATA_COW_BACKGROUND */
 int cow_copier_start(struct strata_cow *cow);

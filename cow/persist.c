@@ -51,7 +51,7 @@ static int write_chunk(struct strata_cow_snap *snap, int fd, size_t p, size_t n,
     cow_unlock_and_yield(cow);
     int err = cow_os_writev_all(fd, iov, k);
     pthread_mutex_lock(&cow->lock);
-    cow->busy_lo = cow->busy_hi = 0;
+    cow_busy_clear(cow);
     cow_fault_undefer(cow);
     return err;
 }

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -472,4 +473,43 @@ size_t cow_os_memory_bytes(void)
         return SIZE_MAX;
     unsigned long long total = ((unsigned long long)si.totalram + si.totalswap) * si.mem_unit;
     return total > SIZE_MAX ? SIZE_MAX : (size_t)total;
+}
+
+/* Sleeps while *word == val (FUTEX_WAIT, private): a writer inside the
+ * SIGBUS handler waiting for a persist's busy range (futex is
+ * async-signal-safe, a condition variable is not). Returns on a wake, a
+ * changed value or a signal. */
+void cow_os_futex_wait(uint32_t *word, uint32_t val)
+{
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+void cow_os_futex_wake_all(uint32_t *word)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Installs fn as the SA_SIGINFO handler of sig (SA_RESTART | SA_ONSTACK,
+ * nothing else blocked while it runs); the previous action in *old.
+ * 0 or -errno. */
+int cow_os_sigaction(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, old) < 0 ? -errno : 0;
+}
+
+/* Restores the default action of sig (to let a fault we do not own kill
+ * the process as it would have without strata). */
+void cow_os_sig_default(int sig)
+{
+    signal(sig, SIG_DFL);
+}
+
+int cow_os_raise(int sig)
+{
+    return raise(sig);
 }

@@ -71,6 +71,7 @@ static void record_features(strata_cow_probe_t *p, uint64_t f, uint64_t ioctls)
     p->missing_shmem = !!(f & UFFD_FEATURE_MISSING_SHMEM);
     p->minor_shmem = !!(f & UFFD_FEATURE_MINOR_SHMEM);
     p->move = !!(f & UFFD_FEATURE_MOVE);
+    p->sigbus = !!(f & UFFD_FEATURE_SIGBUS);
 }
 
 /* The handshake is allowed once per descriptor, so the offered features
@@ -99,17 +100,22 @@ int cow_probe_open(unsigned flags, uint64_t need, uint64_t optional, strata_cow_
 {
     memset(p, 0, sizeof *p);
     int err = offered(flags, p);
-    if (!err && (p->features & need) != need && !(need & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
-        err = -EOPNOTSUPP;
-        snprintf(p->msg, sizeof p->msg,
-                 "userfaultfd lacks needed features 0x%llx (MISSING_SHMEM needs Linux >= 4.11)",
-                 (unsigned long long)(need & ~p->features));
-    } else if (!err && (p->features & need) != need) {
+    if (!err && (need & UFFD_FEATURE_PAGEFAULT_FLAG_WP) &&
+        !(p->features & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
         err = -EOPNOTSUPP;
         snprintf(p->msg, sizeof p->msg,
                  "userfaultfd write-protect unsupported: the kernel lacks "
                  "UFFD_FEATURE_PAGEFAULT_FLAG_WP for anonymous memory (needs Linux >= 5.7 "
                  "on x86-64/arm64/riscv with CONFIG_HAVE_ARCH_USERFAULTFD_WP)");
+    } else if (!err && (p->features & need) != need) {
+        uint64_t lack = need & ~p->features;
+        err = -EOPNOTSUPP;
+        snprintf(p->msg, sizeof p->msg, "userfaultfd lacks needed features 0x%llx%s%s",
+                 (unsigned long long)lack,
+                 lack & UFFD_FEATURE_MISSING_SHMEM ? "; MISSING_SHMEM (sharing) needs Linux >= 4.11"
+                                                   : "",
+                 lack & UFFD_FEATURE_SIGBUS ? "; SIGBUS (STRATA_COW_SIGNAL) needs Linux >= 4.14"
+                                            : "");
     }
     int dev_err, fd = err ? err : open_any(flags, p, &dev_err);
     if (fd < 0) {

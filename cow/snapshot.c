@@ -95,7 +95,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     struct strata_cow_snap *snap = calloc(1, sizeof *snap);
     if (!snap)
         return -ENOMEM;
-    pthread_mutex_lock(&cow->arm_lock); /* no un-protect in flight (fault.c) */
+    pthread_rwlock_wrlock(&cow->arm_lock); /* no un-protect in flight (fault.c) */
     pthread_mutex_lock(&cow->lock);
     uint64_t t0 = cow_os_now_ns();
     size_t ranges = 0, dirty = cow->ndirty;
@@ -104,7 +104,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
         err = arm(cow, &ranges);
     if (err) {
         pthread_mutex_unlock(&cow->lock);
-        pthread_mutex_unlock(&cow->arm_lock);
+        pthread_rwlock_unlock(&cow->arm_lock);
         free(snap);
         return err;
     }
@@ -116,7 +116,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
         cow->nlive--; /* its copies so far serve no one now */
         cow_pages_prune(cow);
         pthread_mutex_unlock(&cow->lock);
-        pthread_mutex_unlock(&cow->arm_lock);
+        pthread_rwlock_unlock(&cow->arm_lock);
         free(snap);
         return err;
     }
@@ -130,7 +130,7 @@ int strata_cow_snapshot(strata_cow_t *cow, strata_cow_snap_t **out)
     cow->stats.last_arm_ns = cow_os_now_ns() - t0;
     cow_copier_kick(cow);
     pthread_mutex_unlock(&cow->lock);
-    pthread_mutex_unlock(&cow->arm_lock);
+    pthread_rwlock_unlock(&cow->arm_lock);
     *out = snap;
     return 0;
 }

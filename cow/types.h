@@ -116,14 +116,20 @@ struct strata_cow {
     size_t npages;       /* size / page_size */
     size_t page_size;    /* bytes per page, a power of two */
     unsigned page_shift; /* log2(page_size) */
-    int uffd;            /* O_NONBLOCK userfaultfd of the buffer and maps */
+    int uffd;            /* O_NONBLOCK userfaultfd of the buffer (and maps, below) */
+    int view_uffd;       /* uffd of the snapshots' own maps: uffd itself, or with
+                          * STRATA_COW_SIGNAL a second one without UFFD_FEATURE_SIGBUS
+                          * (a kernel read of a map, write(2) from it, must not fail) */
+    int sig_slot;        /* STRATA_COW_SIGNAL: entry in signal.c's table, else -1 */
     int wake_fd;         /* eventfd: handler 0 re-reads its fd set */
     int stop_fd;         /* eventfd: written once, never drained: handlers exit */
     uint64_t features;   /* UFFD_FEATURE_* enabled on uffd */
     struct cow_handler handlers[COW_MAX_HANDLERS]; /* [0, nhandlers) running */
     unsigned nhandlers;                            /* fault handler threads started */
-    pthread_mutex_t arm_lock;      /* held by arms and by handlers from marking pages
-                                    * until their un-protect returns; taken before lock */
+    pthread_rwlock_t arm_lock;     /* written by arms; read by fault resolvers from marking
+                                    * pages until their un-protect returns, so that
+                                    * un-protects (each a TLB shootdown) run in parallel
+                                    * but never across an arm; taken before lock */
     pthread_mutex_t lock;          /* held by arms, fault marking, reads of live pages */
     unsigned urgent;               /* handlers waiting for lock (atomic, outside it) */
     uint64_t urgent_grants;        /* times a waiting handler got lock (atomic) */
@@ -152,6 +158,9 @@ struct strata_cow {
     uint64_t copier_gen;             /* gen the copier has finished (or is working on) */
     size_t busy_lo, busy_hi;         /* pages a persist is writing from the buffer now:
                                       * their faults wait in deferred (lo == hi: none) */
+    uint32_t busy_seq;               /* bumped (atomic) each time the busy range is
+                                      * cleared: STRATA_COW_SIGNAL writers wait on it */
+    uint32_t busy_waiters;           /* writers sleeping on busy_seq (atomic) */
     size_t *deferred;                /* pages whose faults wait for the busy range */
     size_t ndeferred, deferred_cap;  /* entries used / allocated */
     size_t nversions;                /* cow_version records alive */

@@ -110,7 +110,7 @@ void cow_view_drop(struct strata_cow *cow, struct cow_view *v)
         cow_handler_retire_fd(cow, v->uffd);
     cow_handler_retire_fd(cow, v->sock);
     if (!v->fill && v->base) {
-        cow_uffd_unregister(cow->uffd, v->base, v->len);
+        cow_uffd_unregister(cow->view_uffd, v->base, v->len);
         strata_region_unregister(v->base);
         cow_os_unmap(v->base, v->len);
         v->snap->map = NULL;
@@ -147,7 +147,7 @@ static int map_locked(struct strata_cow_snap *snap)
     if (v->base) {
         cow_os_advise(v->base, v->len, MADV_DONTFORK);
         uint64_t ioctls = 0;
-        err = cow_uffd_register(cow->uffd, v->base, v->len, UFFDIO_REGISTER_MODE_MISSING, &ioctls);
+        err = cow_uffd_register(cow->view_uffd, v->base, v->len, UFFDIO_REGISTER_MODE_MISSING, &ioctls);
         if (!err && !(ioctls & (1ull << _UFFDIO_COPY)))
             err = -EOPNOTSUPP;
         if (err)
@@ -158,7 +158,7 @@ static int map_locked(struct strata_cow_snap *snap)
         free(v);
         return err;
     }
-    v->uffd = cow->uffd;
+    v->uffd = cow->view_uffd;
     strata_region_register(v->base, v->len, STRATA_BACKEND_MMAP, STRATA_REGION_COW_SNAPSHOT);
     cow_view_attach(cow, v);
     snap->map = v;

@@ -689,6 +689,27 @@ enum strata_cow_flags {
      * copy_mode says which mode a buffer is in. Never mprotect + SIGSEGV:
      * one VMA per written page exhausts vm.max_map_count. */
     STRATA_COW_FALLBACK_COPY = 1u << 3,
+    /* Writers resolve their own write faults: the buffer's userfaultfd has
+     * UFFD_FEATURE_SIGBUS, a write to a protected page raises SIGBUS in the
+     * writing thread, and strata's SIGBUS handler saves and un-protects the
+     * page there, then the write is retried. No handler thread is woken, so
+     * a first write costs a signal, a page copy and one ioctl (~5 us for a
+     * random writer here, against ~20 us for the default handler thread's
+     * round trip across 2 vCPUs). Limits, the price of the speed:
+     *  - the kernel's own writes into a protected page (read(2), recv(2),
+     *    any system call that stores into the buffer) fail with EFAULT,
+     *    as with a user-mode-only descriptor: call strata_cow_prepare on
+     *    the range first;
+     *  - strata owns the process's SIGBUS action while such a buffer lives
+     *    (installed at the first create, and left installed): other SIGBUS
+     *    signals go to the action installed before, or kill the process
+     *    as SIG_DFL would. Do not install another SIGBUS handler
+     *    afterwards, block SIGBUS in writer threads, or write into the
+     *    buffer from a signal handler that may interrupt strata calls;
+     *  - at most 256 such buffers at once (-EMFILE beyond).
+     * Snapshot maps and shares work as without the flag (their faults are
+     * served by a handler thread). Needs UFFD_FEATURE_SIGBUS (Linux 4.14). */
+    STRATA_COW_SIGNAL = 1u << 4,
 };
 
 /* What the running kernel and this process's privileges allow. */
@@ -703,6 +724,7 @@ typedef struct strata_cow_probe {
     int missing_shmem;   /* UFFD_FEATURE_MISSING_SHMEM: snapshot sharing works */
     int minor_shmem;     /* UFFD_FEATURE_MINOR_SHMEM (reported, not used) */
     int move;            /* UFFD_FEATURE_MOVE / UFFDIO_MOVE (reported, not used) */
+    int sigbus;          /* UFFD_FEATURE_SIGBUS: STRATA_COW_SIGNAL works */
     int user_mode_only;  /* only a UFFD_USER_MODE_ONLY descriptor was available */
     char msg[320];       /* one line: what works, or why not and how to enable it */
 } strata_cow_probe_t;
@@ -788,6 +810,16 @@ STRATA_API int strata_cow_recv_fd(int sock, int *fd);
  * MADV_DONTNEED would silently drop them from those snapshots too).
  * off and len must be page-aligned. 0, -EINVAL, -ENOMEM, -EBADF. */
 STRATA_API int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len);
+
+/* Makes [off, off+len) of the buffer writable now, as first writes would:
+ * saves the pages outstanding snapshots still need and un-protects them.
+ * Needed before the kernel writes into a STRATA_COW_SIGNAL buffer (read(2)
+ * into it); elsewhere it spares writers one fault per page. Waits while a
+ * persist is writing those pages out. A no-op in copy mode. off and len
+ * must be page-aligned. 0, -EINVAL, -EBADF, -ECHILD, or the -errno of the
+ * ioctl (out of memory for a copy a snapshot needs aborts, as for a
+ * write). */
+STRATA_API int strata_cow_prepare(strata_cow_t *cow, size_t off, size_t len);
 
 /* Counters of a buffer. */
 typedef struct strata_cow_stats {

@@ -13,6 +13,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -347,10 +348,10 @@ static void *scribble(void *arg)
     return NULL;
 }
 
-START_TEST(persist_while_writing_matches_snapshot)
+static void persist_while_writing(unsigned flags)
 {
     size_t size = 16 * MIB;
-    strata_cow_t *cow = make(size, 0);
+    strata_cow_t *cow = make(size, flags);
     unsigned char *d = strata_cow_data(cow);
     stamp_pages(d, size, 9);
     strata_cow_snap_t *s = snap_of(cow);
@@ -386,6 +387,11 @@ START_TEST(persist_while_writing_matches_snapshot)
     free(want);
     strata_cow_snap_release(s);
     strata_cow_destroy(cow);
+}
+
+START_TEST(persist_while_writing_matches_snapshot)
+{
+    persist_while_writing(0);
 }
 END_TEST
 
@@ -562,6 +568,173 @@ START_TEST(read_syscall_into_protected_buffer)
     close(p[1]);
     strata_cow_snap_release(s);
     strata_cow_destroy(cow);
+}
+END_TEST
+
+/* ---- STRATA_COW_SIGNAL: writers resolve their own faults --------------- */
+
+static int in_child(void (*fn)(void), char *err, size_t cap);
+
+START_TEST(signal_mode_snapshot_copies_written_pages_once)
+{
+    size_t n = 64, size = n * ps;
+    strata_cow_t *cow = make(size, STRATA_COW_SIGNAL);
+    unsigned char *d = strata_cow_data(cow), *want = malloc(size), *got = malloc(size);
+    stamp_pages(d, size, 3);
+    memcpy(want, d, size);
+    strata_cow_snap_t *s = snap_of(cow);
+    strata_cow_stats_t before = stats_of(cow);
+    size_t written = 0;
+    for (size_t i = 0; i < n; i += 3, written++) /* random-ish: every third page, twice */
+        d[i * ps + 1] = 0xee, d[i * ps + 2] = 0xdd;
+    strata_cow_stats_t after = stats_of(cow);
+    ck_assert_uint_eq(after.pages_copied - before.pages_copied, written);
+    ck_assert_uint_ge(after.write_faults - before.write_faults, written);
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, got, size), 0);
+    ck_assert_mem_eq(got, want, size);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(d[i * ps + 1], i % 3 ? want[i * ps + 1] : 0xee);
+    strata_cow_snap_release(s);
+    ck_assert_uint_eq(stats_of(cow).store_pages, 0);
+    strata_cow_destroy(cow);
+    free(want);
+    free(got);
+}
+END_TEST
+
+START_TEST(signal_mode_kernel_write_needs_prepare)
+{
+    strata_cow_t *cow = make(4 * ps, STRATA_COW_SIGNAL);
+    unsigned char *d = strata_cow_data(cow);
+    memset(d, 1, 4 * ps);
+    strata_cow_snap_t *s = snap_of(cow);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    unsigned char msg[100], c;
+    memset(msg, 0x42, sizeof msg);
+    ck_assert_int_eq(write(p[1], msg, sizeof msg), (ssize_t)sizeof msg);
+    /* documented: the kernel's write into a protected page fails, nothing lost */
+    errno = 0;
+    ck_assert_int_eq(read(p[0], d + ps + 10, sizeof msg), -1);
+    ck_assert_int_eq(errno, EFAULT);
+    ck_assert_uint_eq(d[ps + 10], 1);
+    ck_assert_int_eq(strata_cow_prepare(cow, 1, ps), -EINVAL);
+    ck_assert_int_eq(strata_cow_prepare(cow, ps, 4 * ps), -EINVAL);
+    ck_assert_int_eq(strata_cow_prepare(cow, ps, ps), 0);
+    ck_assert_uint_eq(stats_of(cow).pages_copied, 1);
+    ck_assert_int_eq(read(p[0], d + ps + 10, sizeof msg), (ssize_t)sizeof msg);
+    ck_assert_mem_eq(d + ps + 10, msg, sizeof msg);
+    ck_assert_int_eq(strata_cow_snap_read(s, ps + 10, &c, 1), 0);
+    ck_assert_uint_eq(c, 1);
+    /* a second prepare of the same range copies nothing more */
+    ck_assert_int_eq(strata_cow_prepare(cow, 0, 4 * ps), 0);
+    ck_assert_uint_eq(stats_of(cow).pages_copied, 4);
+    close(p[0]);
+    close(p[1]);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+static volatile sig_atomic_t theirs;
+static sigjmp_buf their_jump;
+
+static void their_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)uc;
+    theirs++;
+    if (si->si_code > 0) /* a real fault: skip the access */
+        siglongjmp(their_jump, 1);
+}
+
+/* A file mapping two pages over a one-page file: touching the second page
+ * raises SIGBUS (BUS_ADRERR), a fault that is no buffer's. */
+static volatile unsigned char *beyond_eof(void)
+{
+    char path[] = "/tmp/strata-cow-sigbus-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(ftruncate(fd, (off_t)ps), 0);
+    unsigned char *m = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    close(fd);
+    return m + ps;
+}
+
+START_TEST(signal_mode_chains_other_sigbus)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = their_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    ck_assert_int_eq(sigaction(SIGBUS, &sa, NULL), 0);
+    strata_cow_t *cow = make(8 * ps, STRATA_COW_SIGNAL);
+    unsigned char *d = strata_cow_data(cow);
+    strata_cow_snap_t *s = snap_of(cow);
+    ck_assert_int_eq(raise(SIGBUS), 0); /* sent, not a fault: theirs */
+    ck_assert_int_eq(theirs, 1);
+    volatile unsigned char *bad = beyond_eof();
+    if (!sigsetjmp(their_jump, 1))
+        (void)*bad; /* a fault outside the buffer: theirs */
+    ck_assert_int_eq(theirs, 2);
+    memset(d, 7, 8 * ps); /* buffer faults: ours, not theirs */
+    ck_assert_int_eq(theirs, 2);
+    ck_assert_uint_eq(stats_of(cow).pages_copied, 8);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+static void default_sigbus_child(void)
+{
+    signal(SIGBUS, SIG_DFL);
+    strata_cow_t *cow;
+    if (strata_cow_create(ps, STRATA_COW_SIGNAL, &cow))
+        _exit(2);
+    volatile unsigned char *bad = beyond_eof();
+    (void)*bad;
+    _exit(0); /* not reached: SIGBUS kills, as without strata */
+}
+
+START_TEST(signal_mode_keeps_default_sigbus_fatal)
+{
+    char out[256];
+    int st = in_child(default_sigbus_child, out, sizeof out);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d: %s", st, out);
+}
+END_TEST
+
+START_TEST(signal_mode_map_serves_kernel_reads)
+{
+    size_t size = 16 * ps;
+    strata_cow_t *cow = make(size, STRATA_COW_SIGNAL);
+    unsigned char *d = strata_cow_data(cow), *want = malloc(size), *got = malloc(size);
+    stamp_pages(d, size, 21);
+    memcpy(want, d, size);
+    strata_cow_snap_t *s = snap_of(cow);
+    stamp_pages(d, size, 90);
+    const unsigned char *m;
+    ck_assert_int_eq(strata_cow_snap_map(s, (const void **)&m), 0);
+    /* write(2) from the map: the kernel reads pages not moved yet */
+    char path[] = "/tmp/strata-cow-map-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, m, size), (ssize_t)size);
+    ck_assert_int_eq(pread(fd, got, size, 0), (ssize_t)size);
+    ck_assert_mem_eq(got, want, size);
+    close(fd);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+    free(want);
+    free(got);
+}
+END_TEST
+
+START_TEST(signal_mode_persist_while_writing)
+{
+    persist_while_writing(STRATA_COW_SIGNAL);
 }
 END_TEST
 
@@ -986,6 +1159,16 @@ static Suite *cow_suite(void)
     tcase_add_test(persist, persist_while_writing_matches_snapshot);
     tcase_add_test(persist, persist_to_a_pipe);
     cow_test_add(s, persist, "persist", usable, no_uffd);
+
+    TCase *sig = tcase_create("signal");
+    tcase_add_test(sig, signal_mode_snapshot_copies_written_pages_once);
+    tcase_add_test(sig, signal_mode_kernel_write_needs_prepare);
+    tcase_add_test(sig, signal_mode_chains_other_sigbus);
+    tcase_add_test(sig, signal_mode_keeps_default_sigbus_fatal);
+    tcase_add_test(sig, signal_mode_map_serves_kernel_reads);
+    tcase_add_test(sig, signal_mode_persist_while_writing);
+    cow_test_add(s, sig, "signal", usable && p.sigbus,
+                 "needs UFFD_FEATURE_SIGBUS (Linux >= 4.14) for STRATA_COW_SIGNAL");
 
     TCase *share = tcase_create("share");
     tcase_add_test(share, share_to_child_process);

@@ -183,6 +183,12 @@ START_TEST(prefix_per_writer_releases_while_writing)
 }
 END_TEST
 
+START_TEST(prefix_per_writer_signal_mode)
+{
+    torture(STRATA_COW_SIGNAL, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cow-torture");
@@ -192,7 +198,15 @@ int main(void)
     tcase_add_test(tc, prefix_per_writer_sequential_runs);
     tcase_add_test(tc, prefix_per_writer_background_copier);
     tcase_add_test(tc, prefix_per_writer_releases_while_writing);
-    cow_test_add(s, tc, "point-in-time", cow_test_usable("check_cow_torture"),
+    int usable = cow_test_usable("check_cow_torture");
+    cow_test_add(s, tc, "point-in-time", usable,
                  "userfaultfd write-protect unavailable (see above)");
+    strata_cow_probe_t p;
+    strata_cow_probe(&p);
+    TCase *sig = tcase_create("point-in-time-signal");
+    tcase_set_timeout(sig, 240);
+    tcase_add_test(sig, prefix_per_writer_signal_mode);
+    cow_test_add(s, sig, "point-in-time-signal", usable && p.sigbus,
+                 "needs UFFD_FEATURE_SIGBUS (Linux >= 4.14) for STRATA_COW_SIGNAL");
     return cow_test_run(s);
 }

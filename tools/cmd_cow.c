@@ -27,7 +27,7 @@ static void cow_usage(FILE *to)
 {
     fputs("usage: strata cow probe\n"
           "       strata cow demo [--size MIB] [--threads N] [--snapshots N]\n"
-          "                       [--interval MS] [--out FILE] [--sequential]\n"
+          "                       [--interval MS] [--out FILE] [--sequential] [--signal]\n"
           "\n"
           "probe: whether userfaultfd write-protect works here (how it is opened,\n"
           "  which features the kernel offers) or why not and how to enable it.\n"
@@ -38,7 +38,8 @@ static void cow_usage(FILE *to)
           "  snapshots, 50 ms); the middle one is shared with a child process, the\n"
           "  last one persisted to FILE (default a temporary file, removed), both\n"
           "  while the writers keep writing, and both checked against the snapshot.\n"
-          "  --sequential creates the buffer with STRATA_COW_SEQUENTIAL.\n",
+          "  --sequential creates the buffer with STRATA_COW_SEQUENTIAL, --signal with\n"
+          "  STRATA_COW_SIGNAL (writers resolve their own write faults).\n",
           to);
 }
 
@@ -65,6 +66,8 @@ static int cow_probe_cmd(void)
         printf("MINOR_SHMEM:        %s\n", p.minor_shmem ? "yes" : "no");
         printf("WP_ASYNC:           %s\n", p.wp_async ? "yes (not used)" : "no");
         printf("MOVE:               %s\n", p.move ? "yes (not used)" : "no");
+        printf("SIGBUS:             %s\n",
+               p.sigbus ? "yes (STRATA_COW_SIGNAL: writers resolve their own faults)" : "no");
     }
     printf("user-mode-only fd:  %s\n",
            p.user_mode_only ? "the only kind allowed (not used unless asked for)" : "no");
@@ -322,6 +325,7 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
                                           {"interval", required_argument, 0, 'i'},
                                           {"out", required_argument, 0, 'o'},
                                           {"sequential", no_argument, 0, 'q'},
+                                          {"signal", no_argument, 0, 'g'},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     *o = (struct demo_opts){64, 2, 5, 50, NULL, 0};
@@ -329,14 +333,14 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
     long v;
     char *end;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:t:n:i:o:qh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:t:n:i:o:qgh", longs, NULL)) != -1) {
         if (c == 'h') {
             cow_usage(stdout);
             return -1;
         }
-        if (c == 'o' || c == 'q') {
+        if (c == 'o' || c == 'q' || c == 'g') {
             o->out = c == 'o' ? optarg : o->out;
-            o->flags |= c == 'q' ? STRATA_COW_SEQUENTIAL : 0;
+            o->flags |= c == 'q' ? STRATA_COW_SEQUENTIAL : c == 'g' ? STRATA_COW_SIGNAL : 0;
             continue;
         }
         if (c == '?' || (v = strtol(optarg, &end, 10)) < 1 || *end || v > 1 << 20) {
