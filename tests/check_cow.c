@@ -1091,6 +1091,16 @@ START_TEST(cli_probe_and_demo)
     ck_assert_msg(strstr(out, "content == snapshot: yes") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "file == snapshot: yes") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "released: store 0 pages") != NULL, "%s", out);
+    strata_cow_probe_t p;
+    strata_cow_probe(&p);
+    if (p.sigbus) {
+        ck_assert_int_eq(
+            run_cli("cow demo --signal --size 8 --snapshots 3 --interval 10", out, sizeof out), 0);
+        ck_assert_msg(strstr(out, "content == snapshot: yes") != NULL, "%s", out);
+        ck_assert_msg(strstr(out, "file == snapshot: yes") != NULL, "%s", out);
+        ck_assert_int_eq(run_cli("cow probe", out, sizeof out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "SIGBUS:             yes"));
+    }
     ck_assert_int_eq(run_cli("cow demo --help", out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: strata cow probe"));
     ck_assert_int_eq(run_cli("cow demo --size 0", out, sizeof out), 2);
