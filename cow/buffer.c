@@ -240,13 +240,12 @@ int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out)
     out->copy_mode = cow->uffd < 0;
     out->snapshots_live = cow->nlive;
     out->store_pages = cow->store.pages;
-    out->store_bytes =
-        (uint64_t)(cow->store.nchunks + !!cow->store.spare) * COW_CHUNK_PAGES * cow->page_size;
+    out->store_bytes = (uint64_t)cow->store.nchunks * COW_CHUNK_PAGES * cow->page_size;
     out->metadata_bytes =
         sizeof *cow + cow->npages * (sizeof *cow->written + sizeof(void *)) +
         (cow->npages + 63) / 64 * 8 + cow->nversions * sizeof(struct cow_version) +
-        (cow->store.nchunks + !!cow->store.spare) * sizeof(struct cow_chunk) +
-        cow->live_cap * sizeof *cow->live + cow->nlive * sizeof(struct strata_cow_snap);
+        cow->store.nchunks * sizeof(struct cow_chunk) + cow->live_cap * sizeof *cow->live +
+        cow->nlive * sizeof(struct strata_cow_snap);
     pthread_mutex_unlock(&cow->lock);
     return 0;
 }

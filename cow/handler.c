@@ -163,10 +163,8 @@ static void *handler_main(void *arg)
             break;
         if (ps.fds[1].revents)
             drain_main(cow);
-        if (h->index == 0 && ps.fds[2].revents) {
+        if (h->index == 0 && ps.fds[2].revents)
             cow_os_eventfd_drain(cow->wake_fd);
-            cow_store_refill(cow);
-        }
         for (size_t i = 3; h->index == 0 && i < ps.n; i++) {
             if (!ps.fds[i].revents)
                 continue;

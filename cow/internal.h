@@ -101,7 +101,6 @@ int cow_probe_open(unsigned flags, uint64_t need, uint64_t optional, strata_cow_
 int cow_store_alloc(struct cow_store *st, struct cow_chunk **chunk, unsigned char **data);
 void cow_store_free(struct cow_store *st, struct cow_chunk *chunk, unsigned char *data);
 void cow_store_destroy(struct cow_store *st);
-void cow_store_refill(struct strata_cow *cow);
 
 /* pages.c — per-page versions (lock held) */
 int cow_page_save(struct strata_cow *cow, size_t page);

@@ -55,10 +55,6 @@ int cow_page_save(struct strata_cow *cow, size_t page)
         free(v);
         return err;
     }
-    if (cow->store.spare_wanted) { /* a chunk was taken: the next one, off the lock */
-        cow->store.spare_wanted = false;
-        cow_handler_kick(cow);
-    }
     memcpy(v->data, cow->data + (page << cow->page_shift), cow->page_size);
     v->from = from;
     v->to = cow->gen;

@@ -44,10 +44,6 @@ struct cow_store {
     size_t nchunks;           /* length of the list */
     size_t pages;             /* slots in use over all chunks */
     size_t page_size;         /* bytes per slot */
-    struct cow_chunk *spare;  /* a chunk mapped and populated outside the lock by the
-                               * handler thread, taken when the list is full; NULL
-                               * while none is ready, and whenever the store is empty */
-    bool spare_wanted;        /* a chunk was taken: kick the handler to make a spare */
 };
 
 /* One saved copy of one page. */

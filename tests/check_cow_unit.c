@@ -1,7 +1,7 @@
 /*
  * check_cow_unit.c — unit tests of cow internals (hidden symbols of the
- * static library): the page store returns chunks when empty, its spare
- * chunk, and the live-snapshot range search.
+ * static library): the page store returns chunks when empty, and the
+ * live-snapshot range search.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -41,38 +41,6 @@ START_TEST(store_unmaps_empty_chunks)
 }
 END_TEST
 
-START_TEST(store_spare_is_used_next_and_dropped_when_empty)
-{
-    struct strata_cow cow = {0};
-    pthread_mutex_init(&cow.lock, NULL);
-    cow.store.page_size = (size_t)sysconf(_SC_PAGESIZE);
-    struct cow_store *st = &cow.store;
-    cow_store_refill(&cow); /* an empty store gets no spare */
-    ck_assert_ptr_null(st->spare);
-    enum { N = COW_CHUNK_PAGES + 1 };
-    struct cow_chunk *c[N];
-    unsigned char *d[N];
-    ck_assert_int_eq(cow_store_alloc(st, &c[0], &d[0]), 0);
-    ck_assert(st->spare_wanted);
-    cow_store_refill(&cow);
-    struct cow_chunk *spare = st->spare;
-    ck_assert_ptr_nonnull(spare);
-    ck_assert_uint_eq(spare->populated, COW_CHUNK_PAGES); /* faulted in off the lock */
-    for (int i = 1; i < N; i++)
-        ck_assert_int_eq(cow_store_alloc(st, &c[i], &d[i]), 0);
-    ck_assert_ptr_eq(c[N - 1], spare); /* the chunk after the full one */
-    ck_assert_ptr_null(st->spare);
-    ck_assert_uint_eq(st->nchunks, 2);
-    cow_store_refill(&cow); /* a new spare, then the store empties: it goes too */
-    ck_assert_ptr_nonnull(st->spare);
-    for (int i = 0; i < N; i++)
-        cow_store_free(st, c[i], d[i]);
-    ck_assert_uint_eq(st->nchunks, 0);
-    ck_assert_ptr_null(st->spare);
-    pthread_mutex_destroy(&cow.lock);
-}
-END_TEST
-
 START_TEST(live_between_is_a_half_open_range)
 {
     uint64_t live[] = {2, 5, 9};
@@ -93,7 +61,6 @@ int main(void)
     Suite *s = suite_create("cow-unit");
     TCase *tc = tcase_create("internals");
     tcase_add_test(tc, store_unmaps_empty_chunks);
-    tcase_add_test(tc, store_spare_is_used_next_and_dropped_when_empty);
     tcase_add_test(tc, live_between_is_a_half_open_range);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
