@@ -124,7 +124,9 @@ static void resolve(struct strata_cow *cow, size_t page)
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
     int saved = errno;
-    struct strata_cow *cow = si->si_code > 0 ? owner_of((uintptr_t)si->si_addr) : NULL;
+    /* userfaultfd's SIGBUS is BUS_ADRERR (a poisoned page, BUS_MCEERR_*,
+     * or a sent signal is not ours whatever the address) */
+    struct strata_cow *cow = si->si_code == BUS_ADRERR ? owner_of((uintptr_t)si->si_addr) : NULL;
     if (cow && cow->owner == cow_os_getpid())
         resolve(cow, ((uintptr_t)si->si_addr - (uintptr_t)cow->data) >> cow->page_shift);
     else
