@@ -427,17 +427,8 @@ static void persist_fork(unsigned char *plain, size_t size, int fd, const size_t
 {
     pthread_t t[2];
     volatile int go = 0;
-    double t0 = now_ns();
-    pid_t quiet = fork();
-    if (quiet == 0) {
-        write_all(fd, plain, size);
-        _exit(0);
-    }
-    waitpid(quiet, NULL, 0);
-    out[3] = (now_ns() - t0) / 1e6;
-    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
     dirtiers_start(w, t, plain, order, size / ps, &go);
-    t0 = now_ns();
+    double t0 = now_ns();
     go = 1;
     pid_t pid = fork();
     if (pid == 0) {
@@ -450,6 +441,15 @@ static void persist_fork(unsigned char *plain, size_t size, int fd, const size_t
     out[0] = (now_ns() - t0) / 1e6;
     out[1] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
     out[2] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3;
+    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
+    t0 = now_ns();
+    pid_t quiet = fork();
+    if (quiet == 0) {
+        write_all(fd, plain, size);
+        _exit(0);
+    }
+    waitpid(quiet, NULL, 0);
+    out[3] = (now_ns() - t0) / 1e6;
     ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
 }
 
