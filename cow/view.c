@@ -147,7 +147,8 @@ static int map_locked(struct strata_cow_snap *snap)
     if (v->base) {
         cow_os_advise(v->base, v->len, MADV_DONTFORK);
         uint64_t ioctls = 0;
-        err = cow_uffd_register(cow->view_uffd, v->base, v->len, UFFDIO_REGISTER_MODE_MISSING, &ioctls);
+        err = cow_uffd_register(cow->view_uffd, v->base, v->len, UFFDIO_REGISTER_MODE_MISSING,
+                                &ioctls);
         if (!err && !(ioctls & (1ull << _UFFDIO_COPY)))
             err = -EOPNOTSUPP;
         if (err)

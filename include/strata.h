@@ -775,7 +775,7 @@ STRATA_API int strata_cow_snap_map(strata_cow_snap_t *snap, const void **addr);
  * first, nothing else) to fd at its current position, while writers keep
  * writing: pages the snapshot still shares with the buffer are written
  * straight from the buffer (writev, no user-space copy), saved pages from
- * the store. A writer waits only if it writes into the 256 KiB chunk being
+ * the store. A writer waits only if it writes into the 512 KiB chunk being
  * written at that moment. fd may be a file, pipe or socket (a closed pipe
  * or socket raises SIGPIPE unless it is ignored). Persists of one buffer
  * run one at a time. 0, -EBADF, or the -errno of writev. */
