@@ -250,7 +250,9 @@ int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out)
     return 0;
 }
 
-int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
+/* A live buffer of this process and a page-aligned range inside it: 0,
+ * -EBADF, -ECHILD or -EINVAL. */
+static int check_range(const struct strata_cow *cow, size_t off, size_t len)
 {
     int err = cow_check(cow);
     if (err)
@@ -258,6 +260,14 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
     size_t mask = cow->page_size - 1;
     if ((off | len) & mask || off > cow->size || len > cow->size - off)
         return -EINVAL;
+    return 0;
+}
+
+int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
+{
+    int err = check_range(cow, off, len);
+    if (err)
+        return err;
     /* not while a persist writes pages straight from the buffer */
     pthread_mutex_lock(&cow->persist_lock);
     pthread_mutex_lock(&cow->lock);
@@ -279,13 +289,8 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
 
 int strata_cow_prepare(strata_cow_t *cow, size_t off, size_t len)
 {
-    int err = cow_check(cow);
-    if (err)
+    int err = check_range(cow, off, len);
+    if (err || cow->uffd < 0) /* copy mode: nothing is protected */
         return err;
-    size_t mask = cow->page_size - 1;
-    if ((off | len) & mask || off > cow->size || len > cow->size - off)
-        return -EINVAL;
-    if (cow->uffd < 0)
-        return 0;
     return cow_prepare_range(cow, off >> cow->page_shift, len >> cow->page_shift);
 }
