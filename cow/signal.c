@@ -26,9 +26,11 @@
  *
  * The handler takes arm_lock and the lock as a handler thread would. That
  * is safe because no strata code writes into the buffer while holding
- * them (snap_read copies into a bounce buffer first); a SIGBUS handler of
- * the application's that writes into the buffer while interrupting strata
- * code on the same thread could deadlock, which the header forbids.
+ * them (snap_read copies into a bounce buffer first). An application
+ * signal handler that writes into the buffer while it interrupts a strata
+ * call on the same thread could deadlock; the header forbids it. The
+ * handler may malloc (a version record, a store chunk): the interrupted
+ * instruction is a store into the buffer, which no allocator makes.
  */
 #include <errno.h>
 #include <stdlib.h>
