@@ -360,6 +360,15 @@ static int out_file(void)
     return fd;
 }
 
+/* Empties the output file for the next persist. */
+static void rewind_file(int fd)
+{
+    if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)) {
+        perror("cow_bench: truncating the output file");
+        exit(1);
+    }
+}
+
 static void write_all(int fd, const unsigned char *p, size_t n)
 {
     while (n > 0) {
@@ -400,7 +409,7 @@ static void persist_strata(strata_cow_t *cow, int fd, const size_t *order, doubl
     out[0] = (now_ns() - t0) / 1e6;
     out[4] = cpu_ms() - c0;
     strata_cow_snap_release(s);
-    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
+    rewind_file(fd);
     if (strata_cow_snapshot(cow, &s))
         abort();
     dirtiers_start(w, t, strata_cow_data(cow), order, npages, &go);
@@ -416,7 +425,7 @@ static void persist_strata(strata_cow_t *cow, int fd, const size_t *order, doubl
     out[2] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
     out[3] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3; /* both writers' latencies */
     strata_cow_snap_release(s);
-    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
+    rewind_file(fd);
 }
 
 /* The competitor: fork, the child writes the buffer, the parent's writers
@@ -441,7 +450,7 @@ static void persist_fork(unsigned char *plain, size_t size, int fd, const size_t
     out[0] = (now_ns() - t0) / 1e6;
     out[1] = (w[0].max_ns > w[1].max_ns ? w[0].max_ns : w[1].max_ns) / 1e3;
     out[2] = percentile(w[0].lat, w[0].n * 2, 0.99) / 1e3;
-    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
+    rewind_file(fd);
     t0 = now_ns();
     pid_t quiet = fork();
     if (quiet == 0) {
@@ -450,7 +459,7 @@ static void persist_fork(unsigned char *plain, size_t size, int fd, const size_t
     }
     waitpid(quiet, NULL, 0);
     out[3] = (now_ns() - t0) / 1e6;
-    ftruncate(fd, 0), lseek(fd, 0, SEEK_SET);
+    rewind_file(fd);
 }
 
 /* Reports one strata mode's rounds (v[k][r] as persist_strata's out[k]);
