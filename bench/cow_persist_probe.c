@@ -5,16 +5,22 @@
  *   cow_persist_probe [--size MIB] [--rounds N] [--dir DIR]
  *
  * Question: is "persist while two writers dirty 10%" slow because of where
- * the persisting thread runs? Both variants write-protect a buffer with a
- * UFFD_FEATURE_SIGBUS userfaultfd, and two writer threads resolve their own
- * faults (save the page, un-protect it) as STRATA_COW_SIGNAL does; quiet
- * and busy rounds alternate.
- *   inproc  anonymous buffer; this process write(2)s it out, as
- *           strata_cow_snap_persist does today.
- *   helper  the buffer is a memfd mapped MAP_SHARED; a helper process,
- *           posix_spawn'ed (no fork), sendfile(2)s the memfd out. Its CPU
- *           is in another address space, so the TLB-flush IPIs of the
- *           writers' un-protects never reach it.
+ * the persisting thread runs, or of what backs the buffer? Every variant
+ * write-protects a buffer with a UFFD_FEATURE_SIGBUS userfaultfd, and two
+ * writer threads resolve their own faults (save the page, un-protect it)
+ * as STRATA_COW_SIGNAL does; quiet and busy rounds alternate.
+ *   inproc   anonymous buffer; this process write(2)s it out, as
+ *            strata_cow_snap_persist does today.
+ *   shwrite  the buffer is a memfd mapped MAP_SHARED; this process
+ *            write(2)s it out from that mapping.
+ *   insend   the same memfd; this process sendfile(2)s it out (the kernel
+ *            copies page cache to page cache, no user mapping is read).
+ *   helper   the same memfd; a helper process, posix_spawn'ed (no fork),
+ *            sendfile(2)s it out. Its CPU is in another address space, so
+ *            the TLB-flush IPIs of the writers' un-protects never reach it.
+ * The output file is written once before the first round and overwritten
+ * in place after (as cow_bench does): growing a file into fresh tmpfs
+ * pages ran up to 8x slower at random moments on these VMs.
  * Prints each round and the median busy/quiet throughput ratio per variant.
  * Needs userfaultfd (root or /dev/userfaultfd access); exit 3 without it.
  */
@@ -133,11 +139,21 @@ static void teardown(void)
     memfd = -1;
 }
 
-/* Writes the buffer to out: in this process, or by the helper from fd 3. */
-static void persist(int shared, int out, const char *self)
+enum variant { INPROC, SHWRITE, INSEND, HELPER };
+static const char *const names[] = {"inproc", "shwrite", "insend", "helper"};
+
+/* Writes the buffer to out as variant v does. */
+static void persist(enum variant v, int out, const char *self)
 {
     size_t len = npages * ps;
-    if (!shared) {
+    if (v == INSEND) {
+        off_t off = 0;
+        while ((size_t)off < len)
+            if (sendfile(out, memfd, &off, CHUNK) <= 0)
+                perror("cow_persist_probe: sendfile"), exit(1);
+        return;
+    }
+    if (v != HELPER) {
         for (size_t done = 0; done < len;) {
             ssize_t w = write(out, buf + done, len - done < CHUNK ? len - done : CHUNK);
             if (w <= 0)
@@ -173,11 +189,11 @@ static int helper(size_t len)
 
 /* One variant: rounds of a quiet and a busy persist; the busy/quiet
  * throughput ratio of the medians. */
-static double run(int shared, int rounds, int out, const char *self)
+static double run(enum variant v, int rounds, int out, const char *self)
 {
-    setup(shared);
+    setup(v != INPROC);
     double quiet[64], busy[64];
-    const char *name = shared ? "helper" : "inproc";
+    const char *name = names[v];
     for (int r = 0; r < 2 * rounds; r++) {
         int loaded = r % 2;
         pthread_t t[2];
@@ -187,14 +203,14 @@ static double run(int shared, int rounds, int out, const char *self)
             pthread_create(&t[i], NULL, writer, (void *)i);
         double t0 = now_ns();
         go = 1;
-        persist(shared, out, self);
+        persist(v, out, self);
         double ms = (now_ns() - t0) / 1e6;
         for (int i = 0; loaded && i < 2; i++)
             pthread_join(t[i], NULL);
         (loaded ? busy : quiet)[r / 2] = ms;
         printf("  %-7s %-5s persist %8.1f ms\n", name, loaded ? "busy" : "quiet", ms);
         protect(0);
-        if (ftruncate(out, 0) || lseek(out, 0, SEEK_SET))
+        if (lseek(out, 0, SEEK_SET))
             exit(1);
     }
     teardown();
@@ -247,8 +263,23 @@ int main(int argc, char **argv)
     close(fd);
     printf("persist %zu MiB to %s, quiet vs two writers dirtying 10%% (see the file's header)\n",
            mib, dir);
-    double in = run(0, rounds, out, argv[0]), he = run(1, rounds, out, argv[0]);
-    printf("ratio busy/quiet: inproc %.0f%%, helper %.0f%%\n", in, he);
+    unsigned char *zero = calloc(1, npages * ps); /* the file's pages, once */
+    for (size_t done = 0; done < npages * ps;) {
+        ssize_t w = write(out, zero + done, npages * ps - done);
+        if (w <= 0)
+            perror("cow_persist_probe: preparing the output file"), exit(1);
+        done += (size_t)w;
+    }
+    free(zero);
+    if (lseek(out, 0, SEEK_SET))
+        exit(1);
+    double ratio[4];
+    for (int v = INPROC; v <= HELPER; v++)
+        ratio[v] = run((enum variant)v, rounds, out, argv[0]);
+    printf("ratio busy/quiet:");
+    for (int v = INPROC; v <= HELPER; v++)
+        printf(" %s %.0f%%", names[v], ratio[v]);
+    printf("\n");
     close(out);
     return 0;
 }
