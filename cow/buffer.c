@@ -276,7 +276,8 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
             continue;
         if ((err = cow_page_save(cow, p)))
             break;
-        cow->written[p] = cow->gen;
+        /* before the page changes: a positional persist reads it unlocked */
+        __atomic_store_n(&cow->written[p], cow->gen, __ATOMIC_RELEASE);
         cow_bit_set(cow->dirty, p);
         cow->ndirty++;
     }

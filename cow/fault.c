@@ -120,7 +120,8 @@ bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n)
             continue;
         if (cow_page_save(cow, p))
             cow_die("out of memory saving a page a snapshot still needs", cow);
-        cow->written[p] = cow->gen;
+        /* before the un-protect: a positional persist reads it unlocked */
+        __atomic_store_n(&cow->written[p], cow->gen, __ATOMIC_RELEASE);
         cow_bit_set(cow->dirty, p);
         cow->ndirty++;
         cow->stats.pages_unprotected++;

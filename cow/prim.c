@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
@@ -344,26 +345,67 @@ static int recv_fd_flags(int sock, void *buf, size_t len, int *fd, int flags)
 
 /* Writes every byte of iov[0..n) to fd (partial writes continued). 0 or
  * -errno. */
-int cow_os_writev_all(int fd, struct iovec *iov, int n)
+/* Drops w written bytes from the front of iov[0, *n). */
+static struct iovec *iov_advance(struct iovec *iov, int *n, size_t w)
+{
+    while (*n > 0 && w >= iov->iov_len) {
+        w -= iov->iov_len;
+        iov++;
+        (*n)--;
+    }
+    if (*n > 0) {
+        iov->iov_base = (char *)iov->iov_base + w;
+        iov->iov_len -= w;
+    }
+    return iov;
+}
+
+/* Writes all of iov[0, n) at fd's position (at < 0) or at offset at
+ * (pwritev). 0 or -errno; a write of nothing is -EIO. */
+static int write_iov_all(int fd, struct iovec *iov, int n, off_t at)
 {
     while (n > 0) {
-        ssize_t w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        while (n > 0 && (size_t)w >= iov->iov_len) {
-            w -= (ssize_t)iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
+        int k = n > IOV_MAX ? IOV_MAX : n;
+        ssize_t w = at < 0 ? writev(fd, iov, k) : pwritev(fd, iov, k, at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        if (at >= 0)
+            at += w;
+        iov = iov_advance(iov, &n, (size_t)w);
     }
     return 0;
+}
+
+int cow_os_writev_all(int fd, struct iovec *iov, int n)
+{
+    return write_iov_all(fd, iov, n, -1);
+}
+
+int cow_os_pwritev_all(int fd, struct iovec *iov, int n, off_t at)
+{
+    return write_iov_all(fd, iov, n, at);
+}
+
+/* Whether fd takes positional writes that land where they are aimed: a
+ * regular file or block device, not O_APPEND (pwrite appends there), whose
+ * offset lseek reports (into *pos). */
+bool cow_os_positional(int fd, off_t *pos)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+        return false;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_APPEND))
+        return false;
+    *pos = lseek(fd, 0, SEEK_CUR);
+    return *pos >= 0;
+}
+
+int cow_os_seek(int fd, off_t pos)
+{
+    return lseek(fd, pos, SEEK_SET) < 0 ? -errno : 0;
 }
 
 long cow_os_page_size(void)

@@ -774,11 +774,17 @@ STRATA_API int strata_cow_snap_map(strata_cow_snap_t *snap, const void **addr);
 /* Writes the snapshot's raw bytes (strata_cow_snap_size of them, offset 0
  * first, nothing else) to fd at its current position, while writers keep
  * writing: pages the snapshot still shares with the buffer are written
- * straight from the buffer (writev, no user-space copy), saved pages from
- * the store. A writer waits only if it writes into the 512 KiB chunk being
- * written at that moment. fd may be a file, pipe or socket (a closed pipe
- * or socket raises SIGPIPE unless it is ignored). Persists of one buffer
- * run one at a time. 0, -EBADF, or the -errno of writev. */
+ * straight from the buffer (no user-space copy), saved pages from the
+ * store. To a regular file or block device not opened O_APPEND, writers
+ * never wait for the persist: chunks are written with pwritev, and a page
+ * a writer changed while it was being written is written again from the
+ * copy its first write saved (strata_cow_stats' persist_pages_mended);
+ * the fd's offset ends after the snapshot, as with write(2). To anything
+ * else (pipe, socket, O_APPEND) bytes go out once, in order, and a writer
+ * waits only if it writes into the 512 KiB chunk being written at that
+ * moment (a closed pipe or socket raises SIGPIPE unless it is ignored).
+ * Persists of one buffer run one at a time. 0, -EBADF, or the -errno of
+ * the write. */
 STRATA_API int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd);
 /* Shares the snapshot with another process: *fd is one end of a Unix
  * SOCK_SEQPACKET socket pair to pass over SCM_RIGHTS (close it once sent);
@@ -840,6 +846,9 @@ typedef struct strata_cow_stats {
     uint64_t last_arm_ranges;  /* UFFDIO_WRITEPROTECT calls of the last snapshot
                                 * (runs of written pages, merged across gaps
                                 * of <= 16 clean pages) */
+    uint64_t persist_pages_mended; /* pages a positional persist wrote again from
+                                    * their saved copy (a writer changed them
+                                    * while they were being written), ever */
 } strata_cow_stats_t;
 /* 0 or -EBADF. */
 STRATA_API int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out);

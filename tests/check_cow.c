@@ -348,7 +348,27 @@ static void *scribble(void *arg)
     return NULL;
 }
 
-static void persist_while_writing(unsigned flags)
+/* Reads everything from sock until EOF into a buffer of cap bytes. */
+struct drain {
+    int sock;
+    unsigned char *buf;
+    size_t cap, got;
+};
+
+static void *drain_main(void *arg)
+{
+    struct drain *d = arg;
+    ssize_t r;
+    while (d->got < d->cap && (r = read(d->sock, d->buf + d->got, d->cap - d->got)) > 0)
+        d->got += (size_t)r;
+    return NULL;
+}
+
+/* Persists a snapshot while two threads scribble over the buffer, to a
+ * file (positional: pages changed mid-copy are mended) or, with
+ * to_socket, through a socket (in order: busy range), and checks that
+ * what arrived is exactly the snapshot. */
+static void persist_while_writing_to(unsigned flags, int to_socket)
 {
     size_t size = 16 * MIB;
     strata_cow_t *cow = make(size, flags);
@@ -356,7 +376,7 @@ static void persist_while_writing(unsigned flags)
     stamp_pages(d, size, 9);
     strata_cow_snap_t *s = snap_of(cow);
     struct writer w[2] = {{d, size, 0, 1}, {d, size, 0, 2}};
-    pthread_t t[2];
+    pthread_t t[2], reader;
     for (int i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, scribble, &w[i]);
     /* The persist must run while the writers write: wait (bounded) until
@@ -364,30 +384,111 @@ static void persist_while_writing(unsigned flags)
     for (int i = 0; i < 10000 && stats_of(cow).pages_copied == 0; i++)
         usleep(1000);
     ck_assert_uint_gt(stats_of(cow).pages_copied, 0);
-    char path[] = "/tmp/strata-cow-persist-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    unlink(path);
+    unsigned char *got = NULL;
+    struct drain dr = {-1, NULL, size, 0};
+    int fd;
+    if (to_socket) {
+        int sv[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        dr.sock = sv[1];
+        dr.buf = got = malloc(size);
+        pthread_create(&reader, NULL, drain_main, &dr);
+        fd = sv[0];
+    } else {
+        char path[] = "/tmp/strata-cow-persist-XXXXXX";
+        fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        unlink(path);
+    }
     ck_assert_int_eq(strata_cow_snap_persist(s, fd), 0);
     for (int i = 0; i < 2; i++) {
         w[i].stop = 1;
         pthread_join(t[i], NULL);
     }
-    ck_assert_int_eq(lseek(fd, 0, SEEK_END), (off_t)size);
-    unsigned char *file = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0), *snap = malloc(size);
-    ck_assert_ptr_ne(file, MAP_FAILED);
+    if (to_socket) {
+        close(fd);
+        pthread_join(reader, NULL);
+        close(dr.sock);
+        ck_assert_uint_eq(dr.got, size);
+    } else {
+        ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), (off_t)size); /* as write(2) leaves it */
+        ck_assert_int_eq(lseek(fd, 0, SEEK_END), (off_t)size);
+        got = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+        ck_assert_ptr_ne(got, MAP_FAILED);
+        printf("persist while writing (flags 0x%x): %llu pages mended\n", flags,
+               (unsigned long long)stats_of(cow).persist_pages_mended);
+    }
+    unsigned char *snap = malloc(size), *want = malloc(size);
     ck_assert_int_eq(strata_cow_snap_read(s, 0, snap, size), 0);
-    ck_assert_mem_eq(file, snap, size);
-    unsigned char *want = malloc(size);
+    ck_assert_mem_eq(got, snap, size);
     stamp_pages(want, size, 9);
-    ck_assert_mem_eq(file, want, size);
-    munmap(file, size);
-    close(fd);
+    ck_assert_mem_eq(got, want, size);
+    if (to_socket) {
+        free(got);
+    } else {
+        munmap(got, size);
+        close(fd);
+    }
     free(snap);
     free(want);
     strata_cow_snap_release(s);
     strata_cow_destroy(cow);
 }
+
+static void persist_while_writing(unsigned flags)
+{
+    persist_while_writing_to(flags, 0);
+}
+
+START_TEST(persist_to_a_socket_while_writing)
+{
+    persist_while_writing_to(0, 1);
+}
+END_TEST
+
+/* Positional persists start at the fd's offset and leave it after the
+ * snapshot; an O_APPEND fd is written in order at its end. */
+START_TEST(persist_at_offset_and_append)
+{
+    size_t size = 8 * ps;
+    strata_cow_t *cow = make(size, 0);
+    stamp_pages(strata_cow_data(cow), size, 6);
+    strata_cow_snap_t *s = snap_of(cow);
+    memset(strata_cow_data(cow), 0, size);
+    unsigned char *want = malloc(size), *got = malloc(size);
+    stamp_pages(want, size, 6);
+    for (int append = 0; append < 2; append++) {
+        char path[] = "/tmp/strata-cow-offset-XXXXXX";
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "header-of-100-bytes", 19), 19);
+        ck_assert_int_eq(ftruncate(fd, 100), 0);
+        if (append) {
+            close(fd);
+            fd = open(path, O_WRONLY | O_APPEND);
+            ck_assert_int_ge(fd, 0);
+        } else {
+            ck_assert_int_eq(lseek(fd, 100, SEEK_SET), 100);
+        }
+        ck_assert_int_eq(strata_cow_snap_persist(s, fd), 0);
+        ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), (off_t)(100 + size));
+        close(fd);
+        fd = open(path, O_RDONLY);
+        unlink(path);
+        char head[19];
+        ck_assert_int_eq(pread(fd, head, sizeof head, 0), (ssize_t)sizeof head);
+        ck_assert_mem_eq(head, "header-of-100-bytes", sizeof head);
+        ck_assert_int_eq(pread(fd, got, size, 100), (ssize_t)size);
+        ck_assert_mem_eq(got, want, size);
+        ck_assert_int_eq(lseek(fd, 0, SEEK_END), (off_t)(100 + size));
+        close(fd);
+    }
+    free(want);
+    free(got);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
 
 START_TEST(persist_while_writing_matches_snapshot)
 {
@@ -1168,6 +1269,8 @@ static Suite *cow_suite(void)
     TCase *persist = tcase_create("persist");
     tcase_add_test(persist, persist_while_writing_matches_snapshot);
     tcase_add_test(persist, persist_to_a_pipe);
+    tcase_add_test(persist, persist_to_a_socket_while_writing);
+    tcase_add_test(persist, persist_at_offset_and_append);
     cow_test_add(s, persist, "persist", usable, no_uffd);
 
     TCase *sig = tcase_create("signal");
