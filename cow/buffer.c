@@ -4,7 +4,8 @@
  * the handle checks every entry point makes.
  *
  * The buffer is anonymous memory (write-protect faults on memfd/shmem cost
- * ~6x more here), MADV_NOHUGEPAGE (un-protecting one 4 KiB page splits a
+ * ~6x more here through a handler thread), or with STRATA_COW_MEMFD a
+ * memfd mapped shared (see strata.h for what that trades), MADV_NOHUGEPAGE (un-protecting one 4 KiB page splits a
  * 2 MiB page, and later arms of split ranges cost ~70x more) and
  * MADV_DONTFORK (a forked child's copy could not be protected; without the
  * mapping it faults instead of silently diverging).
@@ -19,7 +20,7 @@
 
 #define COW_KNOWN_FLAGS                                                                            \
     (STRATA_COW_SEQUENTIAL | STRATA_COW_ALLOW_USER_MODE_ONLY | STRATA_COW_BACKGROUND |             \
-     STRATA_COW_FALLBACK_COPY | STRATA_COW_SIGNAL)
+     STRATA_COW_FALLBACK_COPY | STRATA_COW_SIGNAL | STRATA_COW_MEMFD)
 
 void cow_die(const char *what, const void *handle)
 {
@@ -63,13 +64,23 @@ static int alloc_tables(struct strata_cow *cow)
 static int map_buffer(struct strata_cow *cow)
 {
     int err = 0;
-    cow->data = cow_os_map_anon(cow->size, PROT_READ | PROT_WRITE, &err);
+    bool memfd = cow->flags & STRATA_COW_MEMFD;
+    if (memfd) {
+        int fd = cow_os_memfd("strata-cow", cow->size);
+        if (fd < 0)
+            return fd;
+        cow->data = cow_os_map_fd(fd, cow->size, PROT_READ | PROT_WRITE, &err);
+        cow_os_close(fd); /* the mapping keeps the memory; nobody else can write it */
+    } else {
+        cow->data = cow_os_map_anon(cow->size, PROT_READ | PROT_WRITE, &err);
+    }
     if (!cow->data)
         return err;
     cow_os_advise(cow->data, cow->size, MADV_NOHUGEPAGE);
     cow_os_advise(cow->data, cow->size, MADV_DONTFORK);
-    /* Without WP_UNPOPULATED, write-protect skips never-touched pages. */
-    if (cow->uffd >= 0 && !(cow->features & UFFD_FEATURE_WP_UNPOPULATED) &&
+    /* Without WP_UNPOPULATED, write-protect skips never-touched anonymous
+     * pages (on shmem it leaves a marker in an empty entry). */
+    if (cow->uffd >= 0 && !memfd && !(cow->features & UFFD_FEATURE_WP_UNPOPULATED) &&
         cow_os_advise(cow->data, cow->size, MADV_POPULATE_WRITE))
         for (size_t p = 0; p < cow->npages; p++)
             ((volatile unsigned char *)cow->data)[p << cow->page_shift] = 0;
@@ -102,6 +113,8 @@ static int setup(struct strata_cow *cow, unsigned flags)
     uint64_t need = UFFD_FEATURE_PAGEFAULT_FLAG_WP;
     if (flags & STRATA_COW_SIGNAL)
         need |= UFFD_FEATURE_SIGBUS;
+    if (flags & STRATA_COW_MEMFD)
+        need |= UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
     cow->uffd = cow_probe_open(flags, need, UFFD_FEATURE_WP_UNPOPULATED, &probe, &cow->features);
     if (cow->uffd < 0 && !(flags & STRATA_COW_FALLBACK_COPY))
         return cow->uffd;
@@ -281,8 +294,11 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
         cow_bit_set(cow->dirty, p);
         cow->ndirty++;
     }
+    /* MADV_DONTNEED on shared memory would only unmap (the next read sees
+     * the old bytes again); MADV_REMOVE frees them, and they read as 0 */
     if (!err && len)
-        err = cow_os_advise(cow->data + off, len, MADV_DONTNEED);
+        err = cow_os_advise(cow->data + off, len,
+                            cow->flags & STRATA_COW_MEMFD ? MADV_REMOVE : MADV_DONTNEED);
     pthread_mutex_unlock(&cow->lock);
     pthread_mutex_unlock(&cow->persist_lock);
     return err;

@@ -72,6 +72,7 @@ static void record_features(strata_cow_probe_t *p, uint64_t f, uint64_t ioctls)
     p->minor_shmem = !!(f & UFFD_FEATURE_MINOR_SHMEM);
     p->move = !!(f & UFFD_FEATURE_MOVE);
     p->sigbus = !!(f & UFFD_FEATURE_SIGBUS);
+    p->wp_shmem = !!(f & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
 }
 
 /* The handshake is allowed once per descriptor, so the offered features
@@ -110,12 +111,15 @@ int cow_probe_open(unsigned flags, uint64_t need, uint64_t optional, strata_cow_
     } else if (!err && (p->features & need) != need) {
         uint64_t lack = need & ~p->features;
         err = -EOPNOTSUPP;
-        snprintf(p->msg, sizeof p->msg, "userfaultfd lacks needed features 0x%llx%s%s",
+        snprintf(p->msg, sizeof p->msg, "userfaultfd lacks needed features 0x%llx%s%s%s",
                  (unsigned long long)lack,
                  lack & UFFD_FEATURE_MISSING_SHMEM ? "; MISSING_SHMEM (sharing) needs Linux >= 4.11"
                                                    : "",
                  lack & UFFD_FEATURE_SIGBUS ? "; SIGBUS (STRATA_COW_SIGNAL) needs Linux >= 4.14"
-                                            : "");
+                                            : "",
+                 lack & UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+                     ? "; WP_HUGETLBFS_SHMEM (STRATA_COW_MEMFD) needs Linux >= 5.19"
+                     : "");
     }
     int dev_err, fd = err ? err : open_any(flags, p, &dev_err);
     if (fd < 0) {

@@ -1202,6 +1202,15 @@ START_TEST(cli_probe_and_demo)
         ck_assert_int_eq(run_cli("cow probe", out, sizeof out), 0);
         ck_assert_ptr_nonnull(strstr(out, "SIGBUS:             yes"));
     }
+    if (p.sigbus && p.wp_shmem) {
+        ck_assert_int_eq(run_cli("cow demo --signal --memfd --size 8 --snapshots 3 --interval 10",
+                                 out, sizeof out),
+                         0);
+        ck_assert_msg(strstr(out, "content == snapshot: yes") != NULL, "%s", out);
+        ck_assert_msg(strstr(out, "file == snapshot: yes") != NULL, "%s", out);
+        ck_assert_int_eq(run_cli("cow probe", out, sizeof out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "WP_HUGETLBFS_SHMEM: yes"));
+    }
     ck_assert_int_eq(run_cli("cow demo --help", out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "usage: strata cow probe"));
     ck_assert_int_eq(run_cli("cow demo --size 0", out, sizeof out), 2);
@@ -1224,6 +1233,99 @@ START_TEST(cli_probe_without_userfaultfd)
     int st = in_child(probe_without_userfaultfd, out, sizeof out);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d: %s", st, out);
     ck_assert_msg(strstr(out, "strata: cow: Operation not permitted") != NULL, "%s", out);
+}
+END_TEST
+
+/* ---- STRATA_COW_MEMFD ---------------------------------------------------- */
+
+/* The maps line of the mapping that contains addr. */
+static void maps_line_of(const void *addr, char *out, size_t cap)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    out[0] = '\0';
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && (uintptr_t)addr >= lo &&
+            (uintptr_t)addr < hi)
+            snprintf(out, cap, "%.300s", line);
+    }
+    if (f)
+        fclose(f);
+}
+
+START_TEST(memfd_buffer_is_protected_from_first_touch)
+{
+    size_t size = 64 * ps;
+    strata_cow_t *cow = make(size, STRATA_COW_MEMFD);
+    unsigned char *d = strata_cow_data(cow);
+    char line[512];
+    maps_line_of(d, line, sizeof line);
+    ck_assert_msg(strstr(line, "/memfd:strata-cow") != NULL, "%s", line);
+    /* never touched: no page exists yet, write-protect must still hold */
+    strata_cow_snap_t *s0 = snap_of(cow);
+    d[5 * ps] = 1;
+    d[5 * ps + 1] = 2; /* same page: one copy */
+    d[7 * ps] = 3;
+    ck_assert_uint_eq(stats_of(cow).pages_copied, 2);
+    strata_cow_snap_t *s1 = snap_of(cow);
+    stamp_pages(d, size, 40);
+    unsigned char *got = malloc(size), *zero = calloc(1, size);
+    ck_assert_int_eq(strata_cow_snap_read(s0, 0, got, size), 0);
+    ck_assert_mem_eq(got, zero, size);
+    ck_assert_int_eq(strata_cow_snap_read(s1, 0, got, size), 0);
+    ck_assert_uint_eq(got[5 * ps], 1);
+    ck_assert_uint_eq(got[5 * ps + 1], 2);
+    ck_assert_uint_eq(got[7 * ps], 3);
+    ck_assert_uint_eq(got[6 * ps], 0);
+    strata_cow_snap_release(s0);
+    strata_cow_snap_release(s1);
+    ck_assert_uint_eq(stats_of(cow).store_pages, 0);
+    free(got);
+    free(zero);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(memfd_dontneed_keeps_discard_frees)
+{
+    strata_cow_t *cow = make(4 * ps, STRATA_COW_MEMFD);
+    unsigned char *d = strata_cow_data(cow);
+    memset(d, 9, 4 * ps);
+    strata_cow_snap_t *s = snap_of(cow);
+    unsigned char c;
+    /* shared memory: MADV_DONTNEED only unmaps, the bytes and the
+     * protection stay (the anonymous buffer's trap does not exist here) */
+    ck_assert_int_eq(madvise(d, ps, MADV_DONTNEED), 0);
+    ck_assert_uint_eq(d[0], 9);
+    d[0] = 1;
+    ck_assert_int_eq(strata_cow_snap_read(s, 0, &c, 1), 0);
+    ck_assert_uint_eq(c, 9);
+    /* strata_cow_discard frees the pages (MADV_REMOVE): they read as 0 */
+    ck_assert_int_eq(strata_cow_discard(cow, ps, 2 * ps), 0);
+    ck_assert_uint_eq(d[ps], 0);
+    ck_assert_uint_eq(d[3 * ps - 1], 0);
+    ck_assert_uint_eq(d[3 * ps], 9);
+    ck_assert_int_eq(strata_cow_snap_read(s, ps, &c, 1), 0);
+    ck_assert_uint_eq(c, 9);
+    ck_assert_int_eq(strata_cow_snap_read(s, 2 * ps + 5, &c, 1), 0);
+    ck_assert_uint_eq(c, 9);
+    d[ps] = 3; /* still writable after the discard */
+    ck_assert_uint_eq(d[ps], 3);
+    strata_cow_snap_release(s);
+    strata_cow_destroy(cow);
+}
+END_TEST
+
+START_TEST(memfd_persist_while_writing)
+{
+    persist_while_writing(STRATA_COW_MEMFD);
+}
+END_TEST
+
+START_TEST(memfd_signal_persist_while_writing)
+{
+    persist_while_writing(STRATA_COW_MEMFD | STRATA_COW_SIGNAL);
 }
 END_TEST
 
@@ -1282,6 +1384,15 @@ static Suite *cow_suite(void)
     tcase_add_test(sig, signal_mode_persist_while_writing);
     cow_test_add(s, sig, "signal", usable && p.sigbus,
                  "needs UFFD_FEATURE_SIGBUS (Linux >= 4.14) for STRATA_COW_SIGNAL");
+
+    TCase *memfd = tcase_create("memfd");
+    tcase_add_test(memfd, memfd_buffer_is_protected_from_first_touch);
+    tcase_add_test(memfd, memfd_dontneed_keeps_discard_frees);
+    tcase_add_test(memfd, memfd_persist_while_writing);
+    if (p.sigbus)
+        tcase_add_test(memfd, memfd_signal_persist_while_writing);
+    cow_test_add(s, memfd, "memfd", usable && p.wp_shmem,
+                 "needs UFFD_FEATURE_WP_HUGETLBFS_SHMEM (Linux >= 5.19) for STRATA_COW_MEMFD");
 
     TCase *share = tcase_create("share");
     tcase_add_test(share, share_to_child_process);

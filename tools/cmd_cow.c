@@ -28,6 +28,7 @@ static void cow_usage(FILE *to)
     fputs("usage: strata cow probe\n"
           "       strata cow demo [--size MIB] [--threads N] [--snapshots N]\n"
           "                       [--interval MS] [--out FILE] [--sequential] [--signal]\n"
+          "                       [--memfd]\n"
           "\n"
           "probe: whether userfaultfd write-protect works here (how it is opened,\n"
           "  which features the kernel offers) or why not and how to enable it.\n"
@@ -39,7 +40,8 @@ static void cow_usage(FILE *to)
           "  last one persisted to FILE (default a temporary file, removed), both\n"
           "  while the writers keep writing, and both checked against the snapshot.\n"
           "  --sequential creates the buffer with STRATA_COW_SEQUENTIAL, --signal with\n"
-          "  STRATA_COW_SIGNAL (writers resolve their own write faults).\n",
+          "  STRATA_COW_SIGNAL (writers resolve their own write faults), --memfd with\n"
+          "  STRATA_COW_MEMFD (the buffer is a memfd).\n",
           to);
 }
 
@@ -68,6 +70,8 @@ static int cow_probe_cmd(void)
         printf("MOVE:               %s\n", p.move ? "yes (not used)" : "no");
         printf("SIGBUS:             %s\n",
                p.sigbus ? "yes (STRATA_COW_SIGNAL: writers resolve their own faults)" : "no");
+        printf("WP_HUGETLBFS_SHMEM: %s\n",
+               p.wp_shmem ? "yes (STRATA_COW_MEMFD: memfd-backed buffers)" : "no");
     }
     printf("user-mode-only fd:  %s\n",
            p.user_mode_only ? "the only kind allowed (not used unless asked for)" : "no");
@@ -326,6 +330,7 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
                                           {"out", required_argument, 0, 'o'},
                                           {"sequential", no_argument, 0, 'q'},
                                           {"signal", no_argument, 0, 'g'},
+                                          {"memfd", no_argument, 0, 'm'},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     *o = (struct demo_opts){64, 2, 5, 50, NULL, 0};
@@ -333,14 +338,17 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
     long v;
     char *end;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:t:n:i:o:qgh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:t:n:i:o:qgmh", longs, NULL)) != -1) {
         if (c == 'h') {
             cow_usage(stdout);
             return -1;
         }
-        if (c == 'o' || c == 'q' || c == 'g') {
+        if (c == 'o' || c == 'q' || c == 'g' || c == 'm') {
             o->out = c == 'o' ? optarg : o->out;
-            o->flags |= c == 'q' ? STRATA_COW_SEQUENTIAL : c == 'g' ? STRATA_COW_SIGNAL : 0;
+            o->flags |= c == 'q'   ? STRATA_COW_SEQUENTIAL
+                        : c == 'g' ? STRATA_COW_SIGNAL
+                        : c == 'm' ? STRATA_COW_MEMFD
+                                   : 0;
             continue;
         }
         if (c == '?' || (v = strtol(optarg, &end, 10)) < 1 || *end || v > 1 << 20) {
