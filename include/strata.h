@@ -714,14 +714,14 @@ enum strata_cow_flags {
     /* The buffer is a memfd (shmem) mapped MAP_SHARED instead of anonymous
      * memory; its fd is closed once mapped, so nothing else can write it.
      * Measured here (1 GiB, two writers dirtying 10% while a snapshot is
-     * persisted to a file): the writers' faults cost about half as much
-     * and the persist keeps most of its quiet throughput, where with
-     * anonymous memory the un-protects' TLB shootdowns take it down to
-     * about 40%. The price: a first write costs more alone (with
-     * STRATA_COW_SIGNAL, 1.4 instead of 0.6 us sequential, 6.5 instead of
-     * 5.4 us random), and the pages count as shared memory (Shmem,
-     * RssShmem), not anonymous. strata_cow_discard frees pages with
-     * MADV_REMOVE. Needs UFFD_FEATURE_WP_HUGETLBFS_SHMEM (Linux 5.19). */
+     * persisted to a file, with STRATA_COW_SIGNAL): the writers' faults
+     * cost about half as much and the persist keeps ~65% of its quiet
+     * throughput, where on anonymous memory the un-protects' TLB
+     * shootdowns take it down to ~40%. The price: a sequential first write
+     * costs more (with STRATA_COW_SIGNAL 1.4 instead of 0.66 us; random
+     * ones about the same, 5.5-6.5 us), and the pages count as shared
+     * memory (Shmem, RssShmem), not anonymous. strata_cow_discard frees
+     * pages with MADV_REMOVE. Needs UFFD_FEATURE_WP_HUGETLBFS_SHMEM (Linux 5.19). */
     STRATA_COW_MEMFD = 1u << 5,
 };
 
