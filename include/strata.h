@@ -797,8 +797,9 @@ STRATA_API int strata_cow_snap_map(strata_cow_snap_t *snap, const void **addr);
  * else (pipe, socket, O_APPEND) bytes go out once, in order, and a writer
  * waits only if it writes into the 512 KiB chunk being written at that
  * moment (a closed pipe or socket raises SIGPIPE unless it is ignored).
- * Persists of one buffer run one at a time. 0, -EBADF, or the -errno of
- * the write. */
+ * Persists of one buffer run one at a time. 0, -EBADF, -ENOMEM (no room
+ * for the positional path's 64 KiB source table), or the -errno of the
+ * write. */
 STRATA_API int strata_cow_snap_persist(strata_cow_snap_t *snap, int fd);
 /* Shares the snapshot with another process: *fd is one end of a Unix
  * SOCK_SEQPACKET socket pair to pass over SCM_RIGHTS (close it once sent);
