@@ -5,8 +5,9 @@
  *
  * The buffer is anonymous memory (write-protect faults on memfd/shmem cost
  * ~6x more here through a handler thread), or with STRATA_COW_MEMFD a
- * memfd mapped shared (see strata.h for what that trades), MADV_NOHUGEPAGE (un-protecting one 4 KiB page splits a
- * 2 MiB page, and later arms of split ranges cost ~70x more) and
+ * memfd mapped shared (see strata.h for what that trades); it is
+ * MADV_NOHUGEPAGE (un-protecting one 4 KiB page splits a 2 MiB page, and
+ * later arms of split ranges cost ~70x more) and
  * MADV_DONTFORK (a forked child's copy could not be protected; without the
  * mapping it faults instead of silently diverging).
  */

@@ -42,30 +42,39 @@
  * (32 MiB of 4 KiB pages; the lock is held ~50 us for them). */
 #define COW_PERSIST_GROUP 8192u
 
-/* Gathers the sources of pages [first, first+n) into iov, merging pages
- * that follow each other in memory. Returns the iovec count. Lock held. */
-static int gather(struct strata_cow_snap *snap, size_t first, size_t n, struct iovec *iov)
+/* The bytes snapshot snap sees for pages [first, first + n), into src
+ * (lock held). */
+static void lookup(struct strata_cow_snap *snap, size_t first, size_t n, const unsigned char **src)
 {
-    struct strata_cow *cow = snap->cow;
+    for (size_t i = 0; i < n; i++)
+        src[i] = cow_page_source(snap->cow, snap->gen, first + i);
+}
+
+/* One iovec per run of sources that follow each other in memory. Returns
+ * the iovec count (at most n). */
+static int to_iov(const struct strata_cow *cow, const unsigned char *const *src, size_t n,
+                  struct iovec *iov)
+{
     int k = 0;
-    for (size_t p = first; p < first + n; p++) {
-        unsigned char *src = (unsigned char *)cow_page_source(cow, snap->gen, p);
-        if (k && (unsigned char *)iov[k - 1].iov_base + iov[k - 1].iov_len == src) {
+    for (size_t i = 0; i < n; i++) {
+        if (k && (const unsigned char *)iov[k - 1].iov_base + iov[k - 1].iov_len == src[i]) {
             iov[k - 1].iov_len += cow->page_size;
             continue;
         }
-        iov[k++] = (struct iovec){src, cow->page_size};
+        iov[k++] = (struct iovec){(void *)src[i], cow->page_size};
     }
     return k;
 }
 
-/* In order: writes pages [p, p + n) of snap to fd: gathers them and marks
+/* In order: writes pages [p, p + n) of snap to fd: looks them up and marks
  * them busy under the lock (taken on entry, held on return), writes them
  * without it. */
 static int write_chunk(struct strata_cow_snap *snap, int fd, size_t p, size_t n, struct iovec *iov)
 {
     struct strata_cow *cow = snap->cow;
-    int k = gather(snap, p, n, iov);
+    const unsigned char *src[COW_PERSIST_PAGES];
+    lookup(snap, p, n, src);
+    int k = to_iov(cow, src, n, iov);
     cow->busy_lo = p;
     cow->busy_hi = p + n;
     cow_unlock_and_yield(cow);
@@ -125,14 +134,7 @@ static int write_at(struct strata_cow_snap *snap, int fd, off_t base, size_t fir
 {
     struct strata_cow *cow = snap->cow;
     struct iovec iov[COW_PERSIST_PAGES];
-    int k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k && (const unsigned char *)iov[k - 1].iov_base + iov[k - 1].iov_len == src[i]) {
-            iov[k - 1].iov_len += cow->page_size;
-            continue;
-        }
-        iov[k++] = (struct iovec){(void *)src[i], cow->page_size};
-    }
+    int k = to_iov(cow, src, n, iov);
     int err = cow_os_pwritev_all(fd, iov, k, base + (off_t)(first << cow->page_shift));
     return err ? err : mend_chunk(snap, fd, base, first, n, src);
 }
@@ -151,8 +153,7 @@ static int persist_positional(struct strata_cow_snap *snap, int fd, off_t base)
     for (size_t g = 0; g < cow->npages && !err; g += COW_PERSIST_GROUP) {
         size_t gn = cow->npages - g < COW_PERSIST_GROUP ? cow->npages - g : COW_PERSIST_GROUP;
         pthread_mutex_lock(&cow->lock);
-        for (size_t i = 0; i < gn; i++)
-            src[i] = cow_page_source(cow, snap->gen, g + i);
+        lookup(snap, g, gn, src);
         pthread_mutex_unlock(&cow->lock);
         for (size_t i = 0; i < gn && !err; i += COW_PERSIST_PAGES) {
             size_t n = gn - i < COW_PERSIST_PAGES ? gn - i : COW_PERSIST_PAGES;
