@@ -11,10 +11,11 @@
  *   write     first-write cost per page after a snapshot, sequential and
  *             random page order, default flags, STRATA_COW_SEQUENTIAL,
  *             STRATA_COW_BACKGROUND, default flags with the writer
- *             confined to one CPU (strata-1cpu: no cross-CPU wake-ups), and
- *             STRATA_COW_SIGNAL (strata-sig: the writer resolves its faults),
- *             and STRATA_COW_SIGNAL | STRATA_COW_MEMFD (strata-sigm), with the writer's p99 per write; vs the kernel's COW fault
- *             after fork() and vs memcpy of one page
+ *             confined to one CPU (strata-1cpu: no cross-CPU wake-ups),
+ *             STRATA_COW_SIGNAL (strata-sig: the writer resolves its faults)
+ *             and STRATA_COW_SIGNAL | STRATA_COW_MEMFD (strata-sigm), with
+ *             the writer's p99 per write; vs the kernel's COW fault after
+ *             fork() and vs memcpy of one page
  *   persist   persisting the buffer to a file in DIR (default /dev/shm)
  *             quiet vs while two writers dirty 10% of its pages (throughput
  *             ratio, writer stall), default flags, STRATA_COW_SIGNAL and
@@ -246,9 +247,9 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
         munmap(plain, size);
         return;
     }
-    unsigned flags = !strcmp(impl, "strata-seq")   ? STRATA_COW_SEQUENTIAL
-                     : !strcmp(impl, "strata-bg")  ? STRATA_COW_BACKGROUND
-                     : !strcmp(impl, "strata-sig") ? STRATA_COW_SIGNAL
+    unsigned flags = !strcmp(impl, "strata-seq")    ? STRATA_COW_SEQUENTIAL
+                     : !strcmp(impl, "strata-bg")   ? STRATA_COW_BACKGROUND
+                     : !strcmp(impl, "strata-sig")  ? STRATA_COW_SIGNAL
                      : !strcmp(impl, "strata-sigm") ? STRATA_COW_SIGNAL | STRATA_COW_MEMFD
                                                     : 0;
     /* strata-1cpu: default flags, the writer confined to one CPU before the
@@ -276,8 +277,8 @@ static void first_write_round(const char *impl, size_t size, const size_t *order
 static void bench_write(size_t size)
 {
     enum { NIMPL = 7, SIG = 4, SIGM = 5, FORK = 6 };
-    static const char *impls[NIMPL] = {"strata",      "strata-seq", "strata-bg",  "strata-1cpu",
-                                       "strata-sig",  "strata-sigm", "fork"};
+    static const char *impls[NIMPL] = {"strata",     "strata-seq",  "strata-bg", "strata-1cpu",
+                                       "strata-sig", "strata-sigm", "fork"};
     size_t npages = size / ps;
     for (int random = 0; random < 2; random++) {
         size_t *order = page_order(npages, random, 99);
