@@ -185,7 +185,8 @@ int strata_cow_create(size_t size, unsigned flags, strata_cow_t **out)
         return -ENOMEM;
     cow->flags = flags;
     cow->owner = cow_os_getpid();
-    cow->page_size = cow->store.page_size = ps;
+    cow->page_size = ps;
+    cow_store_init(&cow->store, ps);
     cow->page_shift = (unsigned)__builtin_ctzl(ps);
     cow->size = (size + ps - 1) & ~(ps - 1);
     cow->npages = cow->size >> cow->page_shift;
@@ -253,13 +254,15 @@ int strata_cow_stats(strata_cow_t *cow, strata_cow_stats_t *out)
     out->page_size = cow->page_size;
     out->copy_mode = cow->uffd < 0;
     out->snapshots_live = cow->nlive;
-    out->store_pages = cow->store.pages;
-    out->store_bytes = (uint64_t)cow->store.nchunks * COW_CHUNK_PAGES * cow->page_size;
-    out->metadata_bytes =
-        sizeof *cow + cow->npages * (sizeof *cow->written + sizeof(void *)) +
-        (cow->npages + 63) / 64 * 8 + cow->nversions * sizeof(struct cow_version) +
-        cow->store.nchunks * sizeof(struct cow_chunk) + cow->live_cap * sizeof *cow->live +
-        cow->nlive * sizeof(struct strata_cow_snap);
+    size_t chunks, pages;
+    cow_store_count(&cow->store, &pages, &chunks);
+    out->store_pages = pages;
+    out->store_bytes = (uint64_t)chunks * COW_CHUNK_PAGES * cow->page_size;
+    out->metadata_bytes = sizeof *cow + cow->npages * (sizeof *cow->written + sizeof(void *)) +
+                          (cow->npages + 63) / 64 * 8 +
+                          cow->nversions * sizeof(struct cow_version) +
+                          chunks * sizeof(struct cow_chunk) + cow->live_cap * sizeof *cow->live +
+                          cow->nlive * sizeof(struct strata_cow_snap);
     pthread_mutex_unlock(&cow->lock);
     return 0;
 }
@@ -288,7 +291,7 @@ int strata_cow_discard(strata_cow_t *cow, size_t off, size_t len)
     for (size_t p = off >> cow->page_shift; p < (off + len) >> cow->page_shift && !err; p++) {
         if (cow_bit(cow->dirty, p))
             continue;
-        if ((err = cow_page_save(cow, p)))
+        if ((err = cow_page_save(cow, p, NULL)))
             break;
         /* before the page changes: a positional persist reads it unlocked */
         __atomic_store_n(&cow->written[p], cow->gen, __ATOMIC_RELEASE);

@@ -17,7 +17,7 @@
  * fatal as in the fault path (cow_mark_pages). */
 static void copy_step(struct strata_cow *cow, size_t p, size_t n)
 {
-    if (!cow_mark_pages(cow, p, n))
+    if (!cow_mark_pages(cow, p, n, NULL))
         return;
     if (!(p < cow->busy_hi && p + n > cow->busy_lo))
         cow_uffd_writeprotect(cow->uffd, cow->data + (p << cow->page_shift), n << cow->page_shift,

@@ -84,7 +84,7 @@ void cow_fault_undefer(struct strata_cow *cow)
     size_t n = cow->ndeferred;
     cow->ndeferred = 0;
     for (size_t i = 0; i < n; i++) {
-        struct cow_range r = cow_fault_mark(cow, cow->deferred[i]);
+        struct cow_range r = cow_fault_mark(cow, cow->deferred[i], NULL);
         if (r.pages)
             cow_fault_unprotect(cow, r);
     }
@@ -94,15 +94,15 @@ void cow_fault_undefer(struct strata_cow *cow)
  * pages after it) under the lock. Returns the pages to un-protect, none
  * when the fault is deferred. A page already un-protected (a duplicate or
  * stale fault) is simply un-protected again, which is harmless and wakes
- * its writer. */
-struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page)
+ * its writer. pre: as cow_mark_pages's. */
+struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page, struct cow_version **pre)
 {
     if (page >= cow->busy_lo && page < cow->busy_hi) {
         defer(cow, page);
         return (struct cow_range){page, 0};
     }
     size_t n = run_length(cow, page);
-    cow_mark_pages(cow, page, n);
+    cow_mark_pages(cow, page, n, pre);
     cow->stats.write_faults++;
     return (struct cow_range){page, n};
 }
@@ -111,14 +111,18 @@ struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page)
  * pages of [first, first + n) that are still protected and not in a
  * persist's busy range (lock held). Whether any was marked; the caller
  * un-protects. Out of memory for a copy a snapshot needs is fatal: the
- * write cannot wait for memory and must not reach the snapshot. */
-bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n)
+ * write cannot wait for memory and must not reach the snapshot. pre (or
+ * NULL): a copy of page first made before the lock was taken, with
+ * arm_lock held since (cow_page_precopy); adopted if first needs a copy.
+ * It holds first's bytes if first is still protected here: no un-protect
+ * comes before its marking, nor an arm while arm_lock is held. */
+bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n, struct cow_version **pre)
 {
     bool any = false;
     for (size_t p = first; p < first + n; p++) {
         if (cow_bit(cow->dirty, p) || (p >= cow->busy_lo && p < cow->busy_hi))
             continue;
-        if (cow_page_save(cow, p))
+        if (cow_page_save(cow, p, p == first ? pre : NULL))
             cow_die("out of memory saving a page a snapshot still needs", cow);
         /* before the un-protect: a positional persist reads it unlocked */
         __atomic_store_n(&cow->written[p], cow->gen, __ATOMIC_RELEASE);
@@ -150,7 +154,7 @@ int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n,
             continue;
         uintptr_t addr = (uintptr_t)msgs[i].arg.pagefault.address;
         if (addr >= lo && addr < hi) {
-            struct cow_range r = cow_fault_mark(cow, (addr - lo) >> cow->page_shift);
+            struct cow_range r = cow_fault_mark(cow, (addr - lo) >> cow->page_shift, NULL);
             if (r.pages)
                 todo[k++] = r;
         } else {

@@ -100,13 +100,17 @@ int cow_os_raise(int sig);
 int cow_probe_open(unsigned flags, uint64_t need, uint64_t optional, strata_cow_probe_t *probe,
                    uint64_t *features);
 
-/* store.c — the page store */
+/* store.c — the page store (its own lock; see store.c) */
+void cow_store_init(struct cow_store *st, size_t page_size);
+void cow_store_count(struct cow_store *st, size_t *pages, size_t *chunks);
 int cow_store_alloc(struct cow_store *st, struct cow_chunk **chunk, unsigned char **data);
 void cow_store_free(struct cow_store *st, struct cow_chunk *chunk, unsigned char *data);
 void cow_store_destroy(struct cow_store *st);
 
-/* pages.c — per-page versions (lock held) */
-int cow_page_save(struct strata_cow *cow, size_t page);
+/* pages.c — per-page versions (lock held, except the precopy) */
+struct cow_version *cow_page_precopy(struct strata_cow *cow, size_t page); /* lock not held */
+void cow_page_precopy_drop(struct strata_cow *cow, struct cow_version *v);
+int cow_page_save(struct strata_cow *cow, size_t page, struct cow_version **pre);
 const unsigned char *cow_page_source(struct strata_cow *cow, uint64_t gen, size_t page);
 void cow_pages_prune(struct strata_cow *cow);
 bool cow_live_between(const struct strata_cow *cow, uint64_t from, uint64_t to);
@@ -118,8 +122,8 @@ void cow_bit_clear(uint64_t *map, size_t i);
 struct cow_range {
     size_t first, pages; /* pages [first, first + pages) */
 };
-struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page);
-bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n);
+struct cow_range cow_fault_mark(struct strata_cow *cow, size_t page, struct cow_version **pre);
+bool cow_mark_pages(struct strata_cow *cow, size_t first, size_t n, struct cow_version **pre);
 int cow_fault_unprotect(struct strata_cow *cow, struct cow_range r);
 int cow_fault_batch(struct strata_cow *cow, const struct uffd_msg *msgs, int n,
                     struct cow_range *todo);

@@ -2,7 +2,8 @@
  * pages.c — the versions of each page (see types.h for the numbering):
  * saving a page before its first write after a snapshot, finding the bytes
  * a snapshot sees for a page, and dropping versions no live snapshot needs.
- * Everything here runs with the buffer's lock held.
+ * Everything here runs with the buffer's lock held, except the precopy
+ * of a signal-mode fault (cow_page_precopy and its drop).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,23 +40,58 @@ bool cow_live_between(const struct strata_cow *cow, uint64_t from, uint64_t to)
     return lo < cow->nlive && cow->live[lo] <= to;
 }
 
+/* A copy of page made before the lock is taken (signal mode, see
+ * signal.c), for cow_page_save to adopt: a version record whose bytes are
+ * the page's, or NULL when no snapshot was live (a fault then needs no
+ * copy) or memory ran out (the save under the lock tries again). The
+ * caller holds arm_lock but not the lock. */
+struct cow_version *cow_page_precopy(struct strata_cow *cow, size_t page)
+{
+    if (!__atomic_load_n(&cow->nlive, __ATOMIC_RELAXED))
+        return NULL;
+    struct cow_version *v = malloc(sizeof *v);
+    if (!v)
+        return NULL;
+    if (cow_store_alloc(&cow->store, &v->chunk, &v->data)) {
+        free(v);
+        return NULL;
+    }
+    memcpy(v->data, cow->data + (page << cow->page_shift), cow->page_size);
+    return v;
+}
+
+/* Frees a precopy that was not adopted (NULL: nothing). */
+void cow_page_precopy_drop(struct strata_cow *cow, struct cow_version *v)
+{
+    if (!v)
+        return;
+    cow_store_free(&cow->store, v->chunk, v->data);
+    free(v);
+}
+
 /* Saves page's current bytes for the snapshots taken since it was last
  * written, if any is still live (none: the old bytes are not needed). Does
- * not un-protect. 0 or -ENOMEM. */
-int cow_page_save(struct strata_cow *cow, size_t page)
+ * not un-protect. With pre and *pre set, *pre holds the page's bytes
+ * already (cow_page_precopy): it is adopted and *pre cleared if a copy is
+ * needed. 0 or -ENOMEM. */
+int cow_page_save(struct strata_cow *cow, size_t page, struct cow_version **pre)
 {
     uint64_t from = cow->written[page];
     if (!cow_live_between(cow, from, cow->gen))
         return 0;
-    struct cow_version *v = malloc(sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    int err = cow_store_alloc(&cow->store, &v->chunk, &v->data);
-    if (err) {
-        free(v);
-        return err;
+    struct cow_version *v = pre ? *pre : NULL;
+    if (v) {
+        *pre = NULL;
+    } else {
+        if (!(v = malloc(sizeof *v)))
+            return -ENOMEM;
+        int err = cow_store_alloc(&cow->store, &v->chunk, &v->data);
+        if (err) {
+            free(v);
+            return err;
+        }
+        memcpy(v->data, cow->data + (page << cow->page_shift), cow->page_size);
     }
-    memcpy(v->data, cow->data + (page << cow->page_shift), cow->page_size);
     v->from = from;
     v->to = cow->gen;
     v->next = cow->versions[page];

@@ -66,7 +66,7 @@ static int arm(struct strata_cow *cow, size_t *ranges)
 static int copy_all(struct strata_cow *cow)
 {
     for (size_t p = 0; p < cow->npages; p++) {
-        int err = cow_page_save(cow, p);
+        int err = cow_page_save(cow, p, NULL);
         if (err)
             return err;
         cow->written[p] = cow->gen;
@@ -187,7 +187,9 @@ static void live_remove(struct strata_cow *cow, uint64_t gen)
     if (i == cow->nlive)
         return;
     memmove(cow->live + i, cow->live + i + 1, (cow->nlive - i - 1) * sizeof *cow->live);
-    cow->nlive--;
+    /* read without the lock by cow_page_precopy (its increment is made
+     * under arm_lock, which such readers hold) */
+    __atomic_store_n(&cow->nlive, cow->nlive - 1, __ATOMIC_RELAXED);
 }
 
 /* Releases snap: its views (shares are completed first), its gen, and the

@@ -44,6 +44,8 @@ struct cow_store {
     size_t nchunks;           /* length of the list */
     size_t pages;             /* slots in use over all chunks */
     size_t page_size;         /* bytes per slot */
+    pthread_mutex_t lock;     /* guards the fields above and the chunks' slots;
+                               * taken alone or inside the buffer's lock */
 };
 
 /* One saved copy of one page. */

@@ -189,6 +189,21 @@ START_TEST(prefix_per_writer_signal_mode)
 }
 END_TEST
 
+/* Signal-mode writers copy the faulting page before they take the lock;
+ * sweeps add the sequential windows saved under it. */
+START_TEST(prefix_per_writer_signal_mode_sequential_runs)
+{
+    sweep = 1;
+    torture(STRATA_COW_SIGNAL, 0);
+}
+END_TEST
+
+START_TEST(prefix_per_writer_signal_memfd)
+{
+    torture(STRATA_COW_SIGNAL | STRATA_COW_MEMFD, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cow-torture");
@@ -206,7 +221,14 @@ int main(void)
     TCase *sig = tcase_create("point-in-time-signal");
     tcase_set_timeout(sig, 240);
     tcase_add_test(sig, prefix_per_writer_signal_mode);
+    tcase_add_test(sig, prefix_per_writer_signal_mode_sequential_runs);
     cow_test_add(s, sig, "point-in-time-signal", usable && p.sigbus,
                  "needs UFFD_FEATURE_SIGBUS (Linux >= 4.14) for STRATA_COW_SIGNAL");
+    TCase *sigm = tcase_create("point-in-time-signal-memfd");
+    tcase_set_timeout(sigm, 240);
+    tcase_add_test(sigm, prefix_per_writer_signal_memfd);
+    cow_test_add(s, sigm, "point-in-time-signal-memfd", usable && p.sigbus && p.wp_shmem,
+                 "needs UFFD_FEATURE_SIGBUS and UFFD_FEATURE_WP_HUGETLBFS_SHMEM (Linux >= 5.19) "
+                 "for STRATA_COW_SIGNAL | STRATA_COW_MEMFD");
     return cow_test_run(s);
 }
