@@ -715,9 +715,9 @@ enum strata_cow_flags {
      * memory; its fd is closed once mapped, so nothing else can write it.
      * Measured here (1 GiB, two writers dirtying 10% while a snapshot is
      * persisted to a file, with STRATA_COW_SIGNAL): the writers' faults
-     * cost about half as much and the persist keeps ~65% of its quiet
+     * cost about half as much and the persist keeps 76-93% of its quiet
      * throughput, where on anonymous memory the un-protects' TLB
-     * shootdowns take it down to ~40%. The price: a sequential first write
+     * shootdowns take it down to ~45%. The price: a sequential first write
      * costs more (with STRATA_COW_SIGNAL 1.4 instead of 0.66 us; random
      * ones about the same, 5.5-6.5 us), and the pages count as shared
      * memory (Shmem, RssShmem), not anonymous. strata_cow_discard frees
