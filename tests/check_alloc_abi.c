@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "strata.h"
+#include "check_run.h"
 
 
 /* Sizes hidden from the compiler, which would reject the calls otherwise. */
@@ -198,9 +199,5 @@ int main(void)
     TCase *env = tcase_create("options");
     tcase_add_test(env, env_options);
     suite_add_tcase(s, env);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_FORK_GETENV);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "check_run.h"
 
 enum { THREADS = 8 };
 
@@ -131,9 +132,5 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, thread_churn);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "strata.h"
+#include "check_run.h"
 
 namespace {
 
@@ -114,9 +115,5 @@ int main()
     tcase_add_test(tc, new_failure);
     tcase_add_test(tc, containers_threads);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_FORK_GETENV);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "strata.h"
+#include "check_run.h"
 
 #ifdef FORK_PREFIXED
 #define F_MALLOC strata_malloc
@@ -110,9 +111,5 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, fork_while_allocating);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_FORK_GETENV);
 }

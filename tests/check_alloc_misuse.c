@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "strata.h"
+#include "check_run.h"
 
 /* The misuse is the point of this file. */
 #pragma GCC diagnostic ignored "-Wfree-nonheap-object"
@@ -229,10 +230,5 @@ int main(void)
     tcase_add_test(tc, foreign_tolerated);
 #endif
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_FORK);
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "strata.h"
+#include "check_run.h"
 
 #ifdef TORTURE_PREFIXED
 #define T_MALLOC strata_malloc
@@ -217,10 +218,5 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, torture);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_NOFORK);
 }

@@ -22,6 +22,7 @@
 #include "fast.h"
 #include "internal.h"
 #include "strata.h"
+#include "check_run.h"
 
 /* Sizes hidden from the compiler, which would reject the calls otherwise. */
 static volatile size_t huge = SIZE_MAX, half = SIZE_MAX / 2, big = PTRDIFF_MAX;
@@ -583,10 +584,5 @@ int main(void)
             tcase_add_test(tc, cases[i].tests[k]);
         suite_add_tcase(s, tc);
     }
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s, CK_FORK);
 }

@@ -10,6 +10,7 @@
 
 #include "strata.h"
 #include "test_cli.h"
+#include "check_run.h"
 
 static int run_cli(const char *args, char *out, size_t cap)
 {
@@ -59,9 +60,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cli_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(cli_suite(), CK_FORK_GETENV);
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "check_run.h"
 
 static char tmpdir[] = "/tmp/check_compare.XXXXXX";
 
@@ -477,9 +478,5 @@ static Suite *compare_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(compare_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(compare_suite(), CK_FORK_GETENV);
 }

@@ -1417,5 +1417,5 @@ static Suite *cow_suite(void)
 int main(void)
 {
     ps = (size_t)sysconf(_SC_PAGESIZE);
-    return cow_test_run(cow_suite());
+    return check_run(cow_suite(), CK_FORK_GETENV);
 }

@@ -230,5 +230,5 @@ int main(void)
     cow_test_add(s, sigm, "point-in-time-signal-memfd", usable && p.sigbus && p.wp_shmem,
                  "needs UFFD_FEATURE_SIGBUS and UFFD_FEATURE_WP_HUGETLBFS_SHMEM (Linux >= 5.19) "
                  "for STRATA_COW_SIGNAL | STRATA_COW_MEMFD");
-    return cow_test_run(s);
+    return check_run(s, CK_FORK_GETENV);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "check_run.h"
 
 START_TEST(store_unmaps_empty_chunks)
 {
@@ -63,9 +64,5 @@ int main(void)
     tcase_add_test(tc, store_unmaps_empty_chunks);
     tcase_add_test(tc, live_between_is_a_half_open_range);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s, CK_FORK_GETENV);
 }

@@ -20,6 +20,7 @@
 
 #include "strata.h"
 #include "test_cli.h"
+#include "check_run.h"
 
 #define MAX_CASES  256
 #define MAX_FIELDS 32
@@ -571,9 +572,6 @@ int main(void)
 {
     load_manifest();
     printf("check_elf: %d corpus files from %s\n", ncases, corpus_dir[0] ? corpus_dir : "(none)");
-    SRunner *sr = srunner_create(elf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(elf_suite(), CK_FORK_GETENV);
     return failed || ncases == 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

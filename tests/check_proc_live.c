@@ -26,6 +26,7 @@
 
 #include "proc/spawn.h"
 #include "strata.h"
+#include "check_run.h"
 
 static struct fixture fx;   /* fixture_layout, started once per TCase */
 
@@ -928,9 +929,5 @@ static Suite *proc_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(proc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(proc_suite(), CK_FORK_GETENV);
 }

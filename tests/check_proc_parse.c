@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "check_run.h"
 
 #define T(s) (s), (sizeof(s) - 1)
 
@@ -257,9 +258,5 @@ static Suite *parse_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(parse_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(parse_suite(), CK_FORK_GETENV);
 }

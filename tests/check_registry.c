@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "strata.h"
+#include "check_run.h"
 
 static int find_region(const void *start, strata_region_t *out)
 {
@@ -176,9 +177,5 @@ static Suite *registry_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(registry_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(registry_suite(), CK_FORK_GETENV);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../check_run.h"
 #include "strata.h"
 
 /* Probes once; prints what is skipped and why. True if userfaultfd
@@ -20,7 +21,5 @@ void cow_test_add(Suite *s, TCase *tc, const char *name, int usable, const char 
 long cow_test_rss_kib(void);
 /* Deterministic pseudo-random numbers (xorshift64*). */
 uint64_t cow_test_rand(uint64_t *state);
-/* Runs the suite, returns the exit status for main. */
-int cow_test_run(Suite *s);
 
 #endif
