@@ -1,5 +1,5 @@
-# tests/compare.cmake — `strata run` and `strata compare` (tools/cmd_run.c,
-# tools/cmd_compare.c): small deterministic programs under tests/compare/
+# tests/compare.cmake — `strata run` and `strata compare` (tools/commands/run.c,
+# tools/commands/compare.c): small deterministic programs under tests/compare/
 # are run through the CLI and the output, JSON, CSV, charts and exit
 # statuses are checked.
 # The helper programs are never built with sanitizers (STRATA_SANITIZE): an

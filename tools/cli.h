@@ -2,8 +2,9 @@
  * cli.h — what the strata command-line tool's commands share.
  *
  * The CLI only parses options and formats; everything it shows is computed
- * by libstrata (include/strata.h). Each command lives in tools/cmd_NAME.c as
- * `int cmd_NAME(int argc, char **argv)`, where argv[0] is the command name.
+ * by libstrata (include/strata.h). Each command lives in
+ * tools/commands/NAME.c as `int cmd_NAME(int argc, char **argv)`, where
+ * argv[0] is the command name (see tools/README.md for the whole folder).
  *
  * Exit codes (documented in README.md and `strata --help`):
  */

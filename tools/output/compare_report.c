@@ -1,5 +1,5 @@
 /*
- * cli_compare_report.c — `strata compare`'s results as a table for people,
+ * output/compare_report.c — `strata compare`'s results as a table for people,
  * JSON and CSV for scripts. All three carry the same figures: medians with
  * min-max of wall, user, sys and peak RSS, ratios to the baseline, and each
  * allocator's exit status and stdout hash so differences can be traced.
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_compare.h"
-#include "cli_json.h"
+#include "run/compare.h"
+#include "output/json.h"
 
 static const char *base_name(const cli_cmp_t *c)
 {

@@ -1,5 +1,5 @@
 /*
- * cli_run_env.c — the environment a command runs in under an allocator.
+ * run/env.c — the environment a command runs in under an allocator.
  *
  * The allocator goes first in LD_PRELOAD so that its malloc wins, and an
  * LD_PRELOAD the user already has (a sanitizer runtime, a tracer) is kept
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 
 extern char **environ;
 

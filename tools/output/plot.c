@@ -1,5 +1,5 @@
 /*
- * cli_plot.c — `strata compare --plot`: a chart of median wall time and
+ * output/plot.c — `strata compare --plot`: a chart of median wall time and
  * median peak RSS per allocator, with min-max error bars, drawn by gnuplot
  * (a script in a temporary file, run as a child whose stderr is kept for
  * the error message). PNG (pngcairo when this gnuplot has it, else png)
@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli_compare.h"
+#include "run/compare.h"
 
 /* 'p' for .png, 's' for .svg, 0 otherwise. */
 static char plot_kind(const char *file)

@@ -1,12 +1,12 @@
 /*
- * cli_layout_json.c — `strata layout --json`: the whole layout as one JSON
+ * output/layout_json.c — `strata layout --json`: the whole layout as one JSON
  * object. Addresses as "0x..." strings, sizes as byte counts (smaps fields
  * in bytes: the kernel's kB times 1024).
  */
 #include <stdbool.h>
 #include <string.h>
 
-#include "cli_layout.h"
+#include "output/layout.h"
 
 static void smaps_json(cli_json_t *j, const strata_smaps_t *s)
 {

@@ -1,5 +1,5 @@
 /*
- * cli_proc_libs.c — does preloading an allocator reach a program at all?
+ * run/libs.c — does preloading an allocator reach a program at all?
  *
  * It does not for a statically linked program (no PT_INTERP: no dynamic
  * linker reads LD_PRELOAD), and a program that loads an allocator library
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 
 /* Libraries that replace malloc, as they appear in `ld.so --list`. */
 static const char *const libs_allocators[] = {

@@ -1,5 +1,5 @@
 /*
- * cli_compare_stats.c — what the runs of `strata compare` add up to.
+ * run/compare_stats.c — what the runs of `strata compare` add up to.
  *
  * Medians rather than means: one run disturbed by the machine (a cron job,
  * a page-cache miss) should not move the figure; min-max shows the spread
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_compare.h"
+#include "run/compare.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -1,11 +1,11 @@
 /*
- * cli_compare.h — `strata compare`: the results of running one command
+ * run/compare.h — `strata compare`: the results of running one command
  * under several allocators, and what is done with them. One file each:
- *   cli_compare_stats.c   medians, min-max, and agreement between runs
- *   cli_compare_stdin.c   the command's stdin, given once to every run
- *   cli_compare_report.c  the table, JSON and CSV
- *   cli_plot.c            the gnuplot chart (--plot)
- *   cmd_compare.c         options, discovery, the interleaved runs
+ *   run/compare_stats.c   medians, min-max, and agreement between runs
+ *   run/compare_stdin.c   the command's stdin, given once to every run
+ *   output/compare_report.c  the table, JSON and CSV
+ *   output/plot.c            the gnuplot chart (--plot)
+ *   commands/compare.c         options, discovery, the interleaved runs
  */
 #ifndef STRATA_TOOLS_CLI_COMPARE_H
 #define STRATA_TOOLS_CLI_COMPARE_H
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 
 /* Median and spread of one quantity over the timed runs. */
 typedef struct cli_series {
@@ -50,7 +50,7 @@ typedef struct cli_cmp {
     bool explicit_missing; /* one of them was asked for by --allocs */
 } cli_cmp_t;
 
-/* ---- cli_compare_stats.c --------------------------------------------- */
+/* ---- run/compare_stats.c --------------------------------------------- */
 
 /* Fills every entry's series and stability flags, and the cross-allocator
  * differences. -ENOMEM or 0. */
@@ -58,7 +58,7 @@ int cli_cmp_summarize(cli_cmp_t *c);
 /* Ratio of entry i's value to the baseline's (0 when the baseline's is 0). */
 double cli_cmp_ratio(double v, double base);
 
-/* ---- cli_compare_stdin.c --------------------------------------------- */
+/* ---- run/compare_stdin.c --------------------------------------------- */
 
 /* An fd every run can read from the start: /dev/null when our stdin is a
  * terminal, stdin itself when it is a regular file, else a memfd holding
@@ -66,7 +66,7 @@ double cli_cmp_ratio(double v, double base);
  * silent for a second. -errno on failure (-EFBIG: over 1 GiB of input). */
 int cli_stdin_prepare(bool *idle);
 
-/* ---- cli_compare_report.c -------------------------------------------- */
+/* ---- output/compare_report.c -------------------------------------------- */
 
 void cli_cmp_print_table(const cli_cmp_t *c, FILE *out);
 void cli_cmp_print_json(const cli_cmp_t *c, FILE *out);
@@ -74,7 +74,7 @@ void cli_cmp_print_csv(const cli_cmp_t *c, FILE *out);
 /* The loud message on stderr when runs disagree between allocators. */
 void cli_cmp_print_differences(const cli_cmp_t *c, FILE *err);
 
-/* ---- cli_plot.c ------------------------------------------------------ */
+/* ---- output/plot.c ------------------------------------------------------ */
 
 /* 0 when a chart can be drawn into file; -EINVAL when file does not end in
  * .png or .svg, -ENOPKG when gnuplot is not on PATH (why says how to get

@@ -1,5 +1,5 @@
 /*
- * cli_proc_spawn.c — one measured run of a command: fork, exec, wait4.
+ * run/spawn.c — one measured run of a command: fork, exec, wait4.
  *
  * Wall time is taken around fork and reap on CLOCK_MONOTONIC; user, sys and
  * peak RSS come from the child's rusage as wait4 returns it (ru_maxrss is
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME  0x100000001b3ull

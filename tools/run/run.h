@@ -1,16 +1,16 @@
 /*
- * cli_run.h — running a command under a chosen allocator, shared by
- * `strata run` (cmd_run.c) and `strata compare` (cmd_compare.c).
+ * run/run.h — running a command under a chosen allocator, shared by
+ * `strata run` (commands/run.c) and `strata compare` (commands/compare.c).
  *
  * Running other programs is the command-line tool's business, not the
  * library's, so these helpers live in tools/; each concept has its own file:
- *   cli_run_alloc.c   allocator names and paths -> the library to preload
- *   cli_run_ldcache.c lookups in the dynamic linker's cache (/etc/ld.so.cache)
- *   cli_run_elfid.c   ld.so's view of a file: preloadable library? dynamic program?
- *   cli_run_env.c     the child's environment (LD_PRELOAD, STRATA_STATS)
- *   cli_proc_which.c  PATH lookup of the command, 126/127 classification
- *   cli_proc_spawn.c  fork + exec + wait4, with wall/user/sys/peak RSS
- *   cli_proc_libs.c   which shared libraries a program loads itself
+ *   run/alloc.c   allocator names and paths -> the library to preload
+ *   run/ldcache.c lookups in the dynamic linker's cache (/etc/ld.so.cache)
+ *   run/elfid.c   ld.so's view of a file: preloadable library? dynamic program?
+ *   run/env.c     the child's environment (LD_PRELOAD, STRATA_STATS)
+ *   run/which.c  PATH lookup of the command, 126/127 classification
+ *   run/spawn.c  fork + exec + wait4, with wall/user/sys/peak RSS
+ *   run/libs.c   which shared libraries a program loads itself
  *
  * Error rule: int-returning helpers return 0 or -errno, and fill a
  * caller-supplied message buffer where an errno alone would be vague.
@@ -42,7 +42,7 @@
 #define CLI_MULTIARCH "unknown"
 #endif
 
-/* ---- cli_run_alloc.c ------------------------------------------------- */
+/* ---- run/alloc.c ------------------------------------------------- */
 
 /* An allocator a command can run under. */
 typedef struct cli_alloc {
@@ -69,14 +69,14 @@ int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen);
  * be an allocator. */
 int cli_alloc_exit_status(int err);
 
-/* ---- cli_run_ldcache.c ----------------------------------------------- */
+/* ---- run/ldcache.c ----------------------------------------------- */
 
 /* Looks soname up in /etc/ld.so.cache, then in the standard library
  * directories; only libraries that match this machine count. 0 and the
  * path, or -ENOENT. */
 int cli_ldcache_find(const char *soname, char *path, size_t cap);
 
-/* ---- cli_run_elfid.c ------------------------------------------------- */
+/* ---- run/elfid.c ------------------------------------------------- */
 
 /* What the dynamic linker sees in an ELF file. */
 typedef struct cli_elfinfo {
@@ -94,7 +94,7 @@ int cli_elfid_inspect(const char *path, cli_elfinfo_t *info);
  * machine; -ENOEXEC (why says what it is instead) or the errno of open/read. */
 int cli_elfid_check_dso(const char *path, char *why, size_t whylen);
 
-/* ---- cli_run_env.c --------------------------------------------------- */
+/* ---- run/env.c --------------------------------------------------- */
 
 /* A copy of environ for the child: lib (may be NULL: no change) prepended
  * to LD_PRELOAD, and STRATA_STATS=1 when stats. NULL on ENOMEM. Free with
@@ -104,7 +104,7 @@ char **cli_env_build(const char *lib, bool stats);
 char **cli_env_unpreloaded(void);
 void cli_env_free(char **env);
 
-/* ---- cli_proc_which.c ------------------------------------------------ */
+/* ---- run/which.c ------------------------------------------------ */
 
 /* Resolves a command like execvp would (a name with '/' is taken as is,
  * else each $PATH entry). 0 and the path; -ENOENT not found; -EACCES found
@@ -115,7 +115,7 @@ int cli_which(const char *cmd, char *path, size_t cap);
  * -ENOENT, 126 otherwise. */
 int cli_which_exit_status(int err);
 
-/* ---- cli_proc_spawn.c ------------------------------------------------ */
+/* ---- run/spawn.c ------------------------------------------------ */
 
 /* How to start one run. */
 typedef struct cli_spawn {
@@ -144,7 +144,7 @@ typedef struct cli_measure {
  * errno execve failed with in the child (then nothing was measured). */
 int cli_spawn_measure(const cli_spawn_t *sp, cli_measure_t *m);
 
-/* ---- cli_proc_libs.c ------------------------------------------------- */
+/* ---- run/libs.c ------------------------------------------------- */
 
 /* Why preloading an allocator may change nothing for a program. */
 typedef struct cli_libs_verdict {

@@ -1,5 +1,5 @@
 /*
- * cmd_run.c — `strata run [--alloc NAME|PATH] [--stats] -- CMD [ARGS...]`:
+ * commands/run.c — `strata run [--alloc NAME|PATH] [--stats] -- CMD [ARGS...]`:
  * replaces itself with CMD, an allocator preloaded, so that the exit status
  * (and signals, and the terminal) are the command's own.
  */
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_run.h"
+#include "run/run.h"
 
 static void run_usage(FILE *to)
 {

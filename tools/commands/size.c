@@ -1,5 +1,5 @@
 /*
- * cmd_size.c — `strata size`: a drop-in for binutils' size. Same options,
+ * commands/size.c — `strata size`: a drop-in for binutils' size. Same options,
  * the same bytes on stdout, the same messages on stderr (with "strata" in
  * place of "size") and the same exit status: 0 ok, 1 a file could not be
  * read (or bad usage), 2 a malformed archive, 3 a file binutils would not

@@ -1,5 +1,5 @@
 /*
- * cli_layout_text.c — the human-readable view of `strata layout`: a header,
+ * output/layout_text.c — the human-readable view of `strata layout`: a header,
  * the classic text/data/bss/heap/mmap/stack table, then every mapping with
  * its smaps figures (kB, as the kernel and pmap print them) and its
  * attribution, then the totals — for a process those are smaps_rollup's.
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_layout.h"
+#include "output/layout.h"
 
 static const char *human(uint64_t bytes, char *buf, size_t cap)
 {

@@ -1,5 +1,5 @@
 /*
- * cmd_cow.c — `strata cow probe` (what this kernel and these privileges
+ * commands/cow.c — `strata cow probe` (what this kernel and these privileges
  * allow for userfaultfd copy-on-write, and why not) and `strata cow demo`
  * (a buffer written by threads while snapshots are taken, one persisted to
  * a file and one shared with a child process over SCM_RIGHTS, with the

@@ -1,5 +1,5 @@
 /*
- * cli_run_elfid.c — what the dynamic linker will make of a file: is it a
+ * run/elfid.c — what the dynamic linker will make of a file: is it a
  * shared library it can preload, or a dynamically linked program (so that
  * LD_PRELOAD reaches it at all)? The file is read with libstrata's ELF
  * reader (strata_elf_*, which checks every offset); what is decided here is
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 #include "strata.h"
 
 static uint64_t get(const unsigned char *p, unsigned len, unsigned char data)

@@ -1,5 +1,5 @@
 /*
- * cli_json.h — a tiny streaming JSON writer for the CLI's --json output.
+ * output/json.h — a tiny streaming JSON writer for the CLI's --json output.
  *
  * The writer tracks nesting and commas so callers only say what comes
  * next: begin/end of objects and arrays, keys, and scalar values. Output is

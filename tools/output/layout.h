@@ -1,5 +1,5 @@
 /*
- * cli_layout.h — formatting of `strata layout` (text and JSON). What is
+ * output/layout.h — formatting of `strata layout` (text and JSON). What is
  * shown is computed by libstrata (strata_layout_*); these only print it.
  */
 #ifndef STRATA_TOOLS_CLI_LAYOUT_H
@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "cli_json.h"
+#include "output/json.h"
 #include "strata.h"
 
 /* Human text: header, the classic table, every mapping, the totals. With

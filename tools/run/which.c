@@ -1,5 +1,5 @@
 /*
- * cli_proc_which.c — finding the command to run before running it, so that
+ * run/which.c — finding the command to run before running it, so that
  * "not found" (127) and "not executable" (126) are reported once, clearly,
  * instead of as a failed measurement per run.
  */
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 
 /* 0 for an executable regular file, -EACCES for one we may not run (or a
  * directory), -ENOENT when nothing is there. */

@@ -1,5 +1,5 @@
 /*
- * cli_compare_stdin.c — the same stdin for every run of `strata compare`.
+ * run/compare_stdin.c — the same stdin for every run of `strata compare`.
  *
  * A command that reads stdin must see the same input under each allocator,
  * or the comparison is meaningless. A terminal is not replayable (and
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_compare.h"
+#include "run/compare.h"
 
 #define STDIN_WAIT_MS 1000
 #define STDIN_MAX     (1024ull << 20)

@@ -1,5 +1,5 @@
 /*
- * cmd_elf.c — `strata elf FILE...`: one readable view of an ELF file (or of
+ * commands/elf.c — `strata elf FILE...`: one readable view of an ELF file (or of
  * each member of an archive): the header, the segments with the sections
  * each holds (readelf -l's mapping), file size against memory size (the
  * zero-filled tail is what becomes .bss), flags, and the section table.
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_json.h"
+#include "output/json.h"
 #include "strata.h"
 
 struct elf_view {

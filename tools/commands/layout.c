@@ -1,5 +1,5 @@
 /*
- * cmd_layout.c — `strata layout PID|self|FILE... [--json] [--all]`: where
+ * commands/layout.c — `strata layout PID|self|FILE... [--json] [--all]`: where
  * every byte of a process lives (or of an ELF file once loaded).
  *
  * An argument of digits only is a pid ("./123" names a file called 123),
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_layout.h"
+#include "output/layout.h"
 
 static void usage(FILE *to)
 {

@@ -1,5 +1,5 @@
 /*
- * cli_run_ldcache.c — finding an installed library by soname the way the
+ * run/ldcache.c — finding an installed library by soname the way the
  * dynamic linker would: first /etc/ld.so.cache (which knows every directory
  * ldconfig was told about), then the standard directories, multiarch ones
  * included, for systems where the cache is missing or stale.
@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_run.h"
+#include "run/run.h"
 
 #define LDCACHE_PATH   "/etc/ld.so.cache"
 #define LDCACHE_MAGIC  "glibc-ld.so.cache1.1"

@@ -1,7 +1,7 @@
 /*
- * cli_json.c — the streaming JSON writer behind every `--json` option.
+ * output/json.c — the streaming JSON writer behind every `--json` option.
  */
-#include "cli_json.h"
+#include "output/json.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * cmd_compare.c — `strata compare`: runs a command under several
+ * commands/compare.c — `strata compare`: runs a command under several
  * allocators, interleaved (A B C A B C ...) so that a machine slowing down
  * or speeding up over time hits every allocator alike, after warm-up rounds
  * that fill the page cache; then prints the figures and checks that every
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_compare.h"
+#include "run/compare.h"
 
 /* What the options asked for. */
 struct cmp_opts {

@@ -1,5 +1,5 @@
 /*
- * cli_run_alloc.c — from an allocator's name or path to the library that
+ * run/alloc.c — from an allocator's name or path to the library that
  * `strata run` / `strata compare` preload.
  *
  * Known names: glibc (nothing preloaded), jemalloc, mimalloc, tcmalloc (the
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_run.h"
+#include "run/run.h"
 
 /* A named allocator: the sonames to try, best first, and where it comes from. */
 struct alloc_known {
