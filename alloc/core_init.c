@@ -18,7 +18,6 @@
 alloc_global_t alloc_global = {
     .seg_lock = PTHREAD_MUTEX_INITIALIZER,
     .heap_lock = PTHREAD_MUTEX_INITIALIZER,
-    .aband_lock = PTHREAD_MUTEX_INITIALIZER,
     .large_lock = PTHREAD_MUTEX_INITIALIZER,
     .os_page = 4096,
     .stats_fd = 2,
@@ -126,7 +125,6 @@ void alloc_init(void)
 void alloc_fork_prepare(void)
 {
     pthread_mutex_lock(&alloc_global.heap_lock);
-    pthread_mutex_lock(&alloc_global.aband_lock);
     pthread_mutex_lock(&alloc_global.large_lock);
     pthread_mutex_lock(&alloc_global.seg_lock);
     alloc_registry_fork_prepare();
@@ -137,7 +135,6 @@ void alloc_fork_parent(void)
     alloc_registry_fork_parent();
     pthread_mutex_unlock(&alloc_global.seg_lock);
     pthread_mutex_unlock(&alloc_global.large_lock);
-    pthread_mutex_unlock(&alloc_global.aband_lock);
     pthread_mutex_unlock(&alloc_global.heap_lock);
 }
 
@@ -160,10 +157,10 @@ static void fork_child_unfreeze_pages(void)
 void alloc_fork_child(void)
 {
     fork_child_unfreeze_pages();
+    alloc_heap_fork_child();
     alloc_registry_fork_child();
     pthread_mutex_init(&alloc_global.seg_lock, NULL);
     pthread_mutex_init(&alloc_global.large_lock, NULL);
-    pthread_mutex_init(&alloc_global.aband_lock, NULL);
     pthread_mutex_init(&alloc_global.heap_lock, NULL);
 }
 

@@ -135,6 +135,38 @@ void *alloc_aligned(size_t align, size_t size)
 
 /* ---- free ----------------------------------------------------------------- */
 
+/* Pushes b on the owner heap's delayed list, the page being in DELAYING
+ * state (so its owner can neither retire it nor hand it to another heap
+ * meanwhile), then leaves that state. */
+static void push_delayed(alloc_page_t *page, alloc_block_t *b, uintptr_t key)
+{
+    alloc_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_acquire);
+    uintptr_t d = atomic_load_explicit(&heap->delayed_free, memory_order_relaxed);
+    do
+        b->next_enc = d ^ key;
+    while (!atomic_compare_exchange_weak_explicit(&heap->delayed_free, &d, (uintptr_t)b,
+                                                  memory_order_release, memory_order_relaxed));
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf,
+                                                  (tf & ~(uintptr_t)3) | ALLOC_TF_NORMAL,
+                                                  memory_order_release, memory_order_relaxed))
+        ;
+}
+
+/* Should this remote free, the n-th on the page's list, tell the owner?
+ * When the page in its queue has gathered a quarter of its blocks, or all
+ * that were out: the owner looks at a page only when it is at the head of
+ * its class queue, so without the nudge blocks freed into pages further
+ * down would wait there while new memory is carved. */
+static bool worth_a_nudge(const alloc_page_t *page, uint32_t n)
+{
+    uint32_t quarter = page->reserved / 4;
+    return n == (quarter ? quarter : 1) || n == alloc_page_used(page);
+}
+
+/* A free from a thread that does not own the page: one CAS pushing b on
+ * the page's thread_free list (and counting it), or, for a full page or
+ * one worth a nudge, a push on the owner's delayed list. */
 void alloc_free_remote(alloc_page_t *page, alloc_block_t *b)
 {
     uintptr_t key = alloc_key;
@@ -146,28 +178,19 @@ void alloc_free_remote(alloc_page_t *page, alloc_block_t *b)
             tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
             continue;
         }
-        if (st == ALLOC_TF_USE_DELAYED) {
+        uint32_t n = alloc_tf_count(tf) + 1;
+        if (st == ALLOC_TF_USE_DELAYED || (st == ALLOC_TF_NORMAL && worth_a_nudge(page, n))) {
             if (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf,
                                                        (tf & ~(uintptr_t)3) | ALLOC_TF_DELAYING,
                                                        memory_order_acq_rel, memory_order_relaxed))
                 continue;
-            /* The owner cannot retire or abandon the page while we are DELAYING. */
-            alloc_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_acquire);
-            uintptr_t d = atomic_load_explicit(&heap->delayed_free, memory_order_relaxed);
-            do
-                b->next_enc = d ^ key;
-            while (!atomic_compare_exchange_weak_explicit(&heap->delayed_free, &d, (uintptr_t)b,
-                                                          memory_order_release, memory_order_relaxed));
-            tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
-            while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf,
-                                                          (tf & ~(uintptr_t)3) | ALLOC_TF_NORMAL,
-                                                          memory_order_release, memory_order_relaxed))
-                ;
+            push_delayed(page, b, key);
             return;
         }
-        b->next_enc = (tf & ~(uintptr_t)3) ^ key;
-        if (atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, (uintptr_t)b | st,
-                                                  memory_order_release, memory_order_relaxed))
+        b->next_enc = alloc_tf_list(tf) ^ key;
+        uintptr_t next = ((uintptr_t)n << ALLOC_TF_COUNT_SHIFT) | (uintptr_t)b | st;
+        if (atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next, memory_order_release,
+                                                  memory_order_relaxed))
             return;
     }
 }
@@ -218,11 +241,11 @@ static void free_checked(void *p, int policy, const char *fn)
         alloc_page_t *page = checked_page(p, fn);
         alloc_block_t *b = p;
         b->freed = alloc_free_mark;
-        if (atomic_load_explicit(&page->owner_tp, memory_order_relaxed) != alloc_self_tp()) {
+        alloc_heap_t *heap = alloc_tls_heap;
+        if (atomic_load_explicit(&page->heap, memory_order_relaxed) != heap) {
             alloc_free_remote(page, b);
             return;
         }
-        alloc_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_relaxed); /* ours */
         b->next_enc = (uintptr_t)page->local_free ^ alloc_key;
         page->local_free = b;
         if ((int32_t)--page->used <= 0) /* now empty, or parked as full */

@@ -42,7 +42,6 @@ void alloc_page_init(alloc_page_t *page, unsigned cls, alloc_heap_t *heap)
     page->next = page->prev = NULL;
     atomic_store_explicit(&page->thread_free, ALLOC_TF_NORMAL, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_release);
-    atomic_store_explicit(&page->owner_tp, alloc_self_tp(), memory_order_relaxed); /* the owner inits */
 }
 
 /* Carves up to EXTEND_BYTES of never-used blocks onto `free`. */
@@ -75,29 +74,54 @@ _Noreturn static void corrupt(const alloc_page_t *page)
                 "(blocks of %u bytes)\n", (void *)page->start, (unsigned)page->block_size);
 }
 
-/* Takes the whole thread_free list (keeping the state bits) and moves it
- * onto local_free; used drops by its length. */
+/* Is head the start of a block the page has carved? (A list that starts
+ * anywhere else was overwritten: a heap overflow into a freed block.) */
+static bool carved_block(const alloc_page_t *page, uintptr_t head)
+{
+    uintptr_t off = head - (uintptr_t)page->start;
+    return off < page->span && alloc_page_carved_block(page, off);
+}
+
+/* Takes the whole thread_free list (keeping the state bits) with one CAS;
+ * its length comes with it, so `used` drops without walking the list. The
+ * list becomes `free` or `local_free` when either is empty (no walk: its
+ * blocks were written by other threads, and malloc will read each of them
+ * anyway); only when both hold blocks is it walked, to its tail, and then
+ * checked to be exactly as long as counted. */
 static void collect_thread_free(alloc_page_t *page)
 {
     uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
-    while ((tf & ~(uintptr_t)3) != 0 &&
+    while (alloc_tf_list(tf) != 0 &&
            !atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, tf & 3,
                                                   memory_order_acq_rel, memory_order_relaxed))
         ;
-    alloc_block_t *head = (alloc_block_t *)(tf & ~(uintptr_t)3);
-    if (head == NULL)
+    uintptr_t h = alloc_tf_list(tf);
+    if (h == 0)
         return;
+    uint32_t n = alloc_tf_count(tf);
+    if (n == 0 || n > alloc_page_used(page) || !carved_block(page, h))
+        corrupt(page);
+    alloc_block_t *head = (alloc_block_t *)h;
+    page->used -= n;
+    if (page->free == NULL) {
+        page->free = head;
+        page->is_zero = 0;
+        return;
+    }
+    if (page->local_free == NULL) {
+        page->local_free = head;
+        return;
+    }
     uintptr_t key = alloc_key;
-    uint32_t n = 1;
+    uint32_t len = 1;
     alloc_block_t *tail = head;
     for (uintptr_t next; (next = tail->next_enc ^ key) != 0; tail = (alloc_block_t *)next)
-        if (++n > page->capacity)
+        if (++len > n || !carved_block(page, next))
             corrupt(page);
-    if (n > alloc_page_used(page))
+    if (len != n)
         corrupt(page);
     tail->next_enc = (uintptr_t)page->local_free ^ key;
     page->local_free = head;
-    page->used -= n;
 }
 
 bool alloc_page_collect(alloc_page_t *page)
@@ -157,7 +181,7 @@ bool alloc_page_contains_free(alloc_page_t *page, const alloc_block_t *b)
 {
     uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_acquire);
     if (list_has(page, (uintptr_t)page->free, b) || list_has(page, (uintptr_t)page->local_free, b) ||
-        list_has(page, tf & ~(uintptr_t)3, b))
+        list_has(page, alloc_tf_list(tf), b))
         return true;
     alloc_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_acquire);
     if (heap == NULL)

@@ -7,25 +7,42 @@
  * break, an ASLR collision) segments come from mmap, silently. If someone
  * else moved the break, the next brk segment simply starts above it.
  *
- * Pages are runs of free slices (first fit); a freed page's slices stay
- * dirty (resident) for STRATA_PURGE_DELAY_MS so that churn does not fault,
- * then purge() returns them with MADV_DONTNEED; a segment that is entirely
- * free that long is unmapped (mmap) or given back by lowering the break
- * (when it is the top of our brk area). All of this is under seg_lock,
- * except the madvise/munmap themselves, which run after unlocking on
- * slices taken out of the free mask meanwhile.
+ * Every segment belongs to one thread heap, and its thread is the only one
+ * that carves pages out of it (first fit over the free-slice mask) or gives
+ * their slices back: no lock on that path, which is what lets threads that
+ * churn pages (medium and big blocks freed and allocated again, threads
+ * passing blocks around) scale. A heap's segments are kept with those that
+ * have free slices first. A segment whose every slice is free goes back to
+ * the global pool (seg_lock), except one the heap keeps as a spare so that
+ * a page allocated and freed at a segment's edge does not bounce through
+ * the pool. A heap that needs a segment takes one from the pool (the most
+ * recently pooled, the likeliest to be resident), else a new one.
+ *
+ * Freed slices stay dirty (resident) for STRATA_PURGE_DELAY_MS so that
+ * churn does not fault, then they are returned with MADV_DONTNEED: by the
+ * owner, on its own slow path, for its segments; by whichever thread finds
+ * the global purge due, for the pool (whose mmap segments are unmapped once
+ * clean and old, and whose brk segments at the top of the break lower it).
+ * Locks are never held across a system call: pool segments to purge are
+ * taken out of the pool first and put back after.
  */
 #include <string.h>
 
 #include "internal.h"
 #include "strata.h"
 
-#define ALL_SLICES (~(uint64_t)1) /* every slice but the header */
-#define PURGE_BATCH 32
+#define ALL_SLICES       (~(uint64_t)1) /* every slice but the header */
+#define POOL_PURGE_MAX   16             /* pool segments purged per global purge */
+#define POOL_UNMAP_AFTER 4u /* a clean mmap segment is unmapped after this many delays */
 
 static uint64_t run_mask(unsigned i, unsigned n)
 {
     return (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << i;
+}
+
+static alloc_segment_t *segment_of(const void *p)
+{
+    return (alloc_segment_t *)((uintptr_t)p & ~(uintptr_t)ALLOC_SEGMENT_MASK);
 }
 
 void alloc_map_set(_Atomic uint64_t *map, uintptr_t region, bool on)
@@ -49,7 +66,7 @@ bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region)
     return (w >> (bit & 63)) & 1;
 }
 
-/* ---- getting segments from the backends -------------------------------- */
+/* ---- getting segments from the backends (seg_lock) ---------------------- */
 
 /* A new segment at the top of the break, or 0 when the break cannot grow.
  * seg_lock held (the break is process state; our view of it must not race). */
@@ -58,7 +75,8 @@ static uintptr_t brk_segment(void)
     uintptr_t cur = alloc_os_brk(0);
     if (alloc_global.brk_end != 0 && cur != alloc_global.brk_end && alloc_global.opt.verbose)
         alloc_print("strata: the program break moved under us (%p, expected %p); "
-                    "continuing above it\n", (void *)cur, (void *)alloc_global.brk_end);
+                    "continuing above it\n",
+                    (void *)cur, (void *)alloc_global.brk_end);
     uintptr_t base = (cur + ALLOC_SEGMENT_MASK) & ~(uintptr_t)ALLOC_SEGMENT_MASK;
     uintptr_t want = base + ALLOC_SEGMENT_SIZE;
     if (cur == 0 || base < cur || want < base || (want >> ALLOC_ADDR_BITS) != 0)
@@ -83,17 +101,18 @@ static uintptr_t try_brk(void)
         alloc_global.brk_failed = 1;
         atomic_fetch_add_explicit(&alloc_global.backend_switches, 1, memory_order_relaxed);
         if (alloc_global.opt.verbose)
-            alloc_print("strata: the program break cannot grow; heap segments now come from mmap\n");
+            alloc_print(
+                "strata: the program break cannot grow; heap segments now come from mmap\n");
     }
     return base;
 }
 
-/* Appends seg to the list, sets its byte in the ownership map and
- * registers it. seg_lock held. */
+/* Appends seg to the list of all segments, sets its byte in the ownership
+ * map and registers it. seg_lock held. */
 static void segment_link(alloc_segment_t *seg)
 {
     alloc_segment_t **pp = &alloc_global.segments, *prev = NULL;
-    while (*pp != NULL) { /* oldest first: pages fill old segments, new ones empty out */
+    while (*pp != NULL) { /* address order of creation: statistics and fork walk it */
         prev = *pp;
         pp = &prev->next;
     }
@@ -116,6 +135,9 @@ static alloc_segment_t *segment_init(uintptr_t base, unsigned backend)
     seg->backend = backend;
     seg->free_mask = ALL_SLICES;
     seg->dirty_mask = 1; /* the header slice */
+    seg->heap = NULL;
+    seg->hnext = seg->hprev = NULL;
+    seg->in_pool = 0;
     for (unsigned i = 0; i < ALLOC_SLICES; i++)
         seg->pages[i].head = &seg->pages[i]; /* no page: block_size 0 */
     segment_link(seg);
@@ -137,15 +159,147 @@ static void segment_unlink(alloc_segment_t *seg)
     atomic_fetch_sub_explicit(bytes, ALLOC_SEGMENT_SIZE, memory_order_relaxed);
 }
 
-/* ---- slices <-> pages --------------------------------------------------- */
+/* A segment from brk or mmap, owned by nobody yet; NULL without memory. */
+static alloc_segment_t *segment_new(void)
+{
+    alloc_segment_t *seg = NULL;
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    uintptr_t base = try_brk();
+    if (base != 0)
+        seg = segment_init(base, STRATA_BACKEND_BRK);
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+    if (seg != NULL || alloc_global.opt.backend == STRATA_BACKEND_BRK)
+        return seg;
+    void *mem = alloc_os_mmap_aligned(ALLOC_SEGMENT_SIZE, ALLOC_SEGMENT_SIZE, false);
+    if (mem == NULL)
+        return NULL;
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    seg = segment_init((uintptr_t)mem, STRATA_BACKEND_MMAP);
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+    return seg;
+}
+
+/* ---- the pool of empty segments (seg_lock) -------------------------------- */
+
+static void pool_push(alloc_segment_t *seg, uint32_t now)
+{
+    seg->heap = NULL;
+    seg->pooled_ms = now;
+    seg->hprev = NULL;
+    seg->hnext = alloc_global.pool;
+    if (alloc_global.pool)
+        alloc_global.pool->hprev = seg;
+    alloc_global.pool = seg;
+    alloc_global.npool++;
+    seg->in_pool = 1;
+}
+
+static void pool_remove(alloc_segment_t *seg)
+{
+    if (seg->hprev)
+        seg->hprev->hnext = seg->hnext;
+    else
+        alloc_global.pool = seg->hnext;
+    if (seg->hnext)
+        seg->hnext->hprev = seg->hprev;
+    seg->hnext = seg->hprev = NULL;
+    alloc_global.npool--;
+    seg->in_pool = 0;
+}
+
+static alloc_segment_t *pool_take(void)
+{
+    if (alloc_global.pool == NULL)
+        return NULL; /* racy hint; the pop below is locked */
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    alloc_segment_t *seg = alloc_global.pool;
+    if (seg != NULL)
+        pool_remove(seg);
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+    return seg;
+}
+
+/* ---- a heap's own segments (owner only) ------------------------------------ */
+
+static void heap_seg_insert(alloc_heap_t *heap, alloc_segment_t *seg, bool front)
+{
+    seg->hprev = seg->hnext = NULL;
+    if (heap->segs == NULL) {
+        heap->segs = seg;
+        return;
+    }
+    if (front) {
+        seg->hnext = heap->segs;
+        heap->segs->hprev = seg;
+        heap->segs = seg;
+        return;
+    }
+    alloc_segment_t *last = heap->segs;
+    while (last->hnext != NULL) /* short: a heap has few segments with room */
+        last = last->hnext;
+    last->hnext = seg;
+    seg->hprev = last;
+}
+
+static void heap_seg_remove(alloc_heap_t *heap, alloc_segment_t *seg)
+{
+    if (seg->hprev)
+        seg->hprev->hnext = seg->hnext;
+    else
+        heap->segs = seg->hnext;
+    if (seg->hnext)
+        seg->hnext->hprev = seg->hprev;
+    seg->hnext = seg->hprev = NULL;
+}
+
+/* seg becomes heap's: it is empty (from the pool or new) or comes with an
+ * absorbed heap (then pages and all). */
+void alloc_segment_adopt(alloc_heap_t *heap, alloc_segment_t *seg)
+{
+    seg->heap = heap;
+    heap_seg_insert(heap, seg, seg->free_mask != 0);
+    heap->nsegs++;
+    if (seg->free_mask == ALL_SLICES)
+        heap->nempty++;
+}
+
+/* Hands every segment of src to dst (src is being absorbed by dst). */
+void alloc_segment_move_all(alloc_heap_t *dst, alloc_heap_t *src)
+{
+    alloc_segment_t *seg;
+    while ((seg = src->segs) != NULL) {
+        heap_seg_remove(src, seg);
+        alloc_segment_adopt(dst, seg);
+    }
+    src->nsegs = src->nempty = 0;
+}
+
+/* seg, entirely free, leaves heap for the pool. */
+static void segment_release(alloc_heap_t *heap, alloc_segment_t *seg, uint32_t now)
+{
+    heap_seg_remove(heap, seg);
+    heap->nsegs--;
+    heap->nempty--;
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    pool_push(seg, now);
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+}
+
+/* ---- slices <-> pages (owner only) ---------------------------------------- */
 
 /* Takes slices [i, i+n) of seg as one page; returns its head descriptor. */
-static alloc_page_t *slices_take(alloc_segment_t *seg, unsigned i, unsigned n)
+static alloc_page_t *slices_take(alloc_heap_t *heap, alloc_segment_t *seg, unsigned i, unsigned n)
 {
     uint64_t m = run_mask(i, n);
     bool fresh = (seg->dirty_mask & m) == 0;
+    if (seg->free_mask == ALL_SLICES)
+        heap->nempty--;
     seg->free_mask &= ~m;
     seg->dirty_mask |= m;
+    if (seg->free_mask == 0 && seg->hnext != NULL) { /* full: to the back */
+        heap_seg_remove(heap, seg);
+        heap_seg_insert(heap, seg, false);
+    }
     alloc_page_t *page = &seg->pages[i];
     for (unsigned k = 0; k < n; k++)
         seg->pages[i + k].head = page;
@@ -154,100 +308,153 @@ static alloc_page_t *slices_take(alloc_segment_t *seg, unsigned i, unsigned n)
     return page;
 }
 
-/* First fit of n free slices over all segments. seg_lock held. */
-static alloc_page_t *slices_find(unsigned n)
+/* The lowest run of n free slices in mask, or 0 (slice 0 is never free). */
+static unsigned run_find(uint64_t f, unsigned n)
 {
-    for (alloc_segment_t *seg = alloc_global.segments; seg; seg = seg->next) {
-        uint64_t f = seg->free_mask;
-        if ((unsigned)__builtin_popcountll(f) < n)
-            continue;
-        for (unsigned i = 1; i + n <= ALLOC_SLICES; i++) {
-            uint64_t m = run_mask(i, n);
-            if ((f & m) == m)
-                return slices_take(seg, i, n);
-        }
+    if ((unsigned)__builtin_popcountll(f) < n)
+        return 0;
+    for (unsigned i = 1; i + n <= ALLOC_SLICES; i++) {
+        uint64_t m = run_mask(i, n);
+        if ((f & m) == m)
+            return i;
+    }
+    return 0;
+}
+
+/* First fit of n slices over heap's segments that have free slices (they
+ * come first: the walk stops at the first full one). */
+static alloc_page_t *slices_find(alloc_heap_t *heap, unsigned n)
+{
+    for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = seg->hnext) {
+        unsigned i = run_find(seg->free_mask, n);
+        if (i != 0)
+            return slices_take(heap, seg, i, n);
     }
     return NULL;
 }
 
-alloc_page_t *alloc_segment_page_new(unsigned n)
+alloc_page_t *alloc_segment_page_new(alloc_heap_t *heap, unsigned n)
 {
     alloc_segment_purge(false);
-    pthread_mutex_lock(&alloc_global.seg_lock);
-    alloc_page_t *page = slices_find(n);
-    if (page == NULL) {
-        uintptr_t base = try_brk();
-        if (base != 0)
-            page = slices_take(segment_init(base, STRATA_BACKEND_BRK), 1, n);
-    }
-    pthread_mutex_unlock(&alloc_global.seg_lock);
-    if (page != NULL || alloc_global.opt.backend == STRATA_BACKEND_BRK)
+    alloc_segment_heap_purge(heap, false);
+    alloc_page_t *page = slices_find(heap, n);
+    if (page != NULL)
         return page;
-    void *mem = alloc_os_mmap_aligned(ALLOC_SEGMENT_SIZE, ALLOC_SEGMENT_SIZE, false);
-    if (mem == NULL)
+    alloc_segment_t *seg = pool_take();
+    if (seg == NULL)
+        seg = segment_new();
+    if (seg == NULL)
         return NULL;
-    pthread_mutex_lock(&alloc_global.seg_lock);
-    page = slices_take(segment_init((uintptr_t)mem, STRATA_BACKEND_MMAP), 1, n);
-    pthread_mutex_unlock(&alloc_global.seg_lock);
-    return page;
+    alloc_segment_adopt(heap, seg);
+    return slices_take(heap, seg, run_find(seg->free_mask, n), n);
 }
 
-void alloc_segment_page_free(alloc_page_t *page)
+/* Gives the page's slices back to its segment (dirty, stamped with the
+ * time); an empty segment beyond the heap's one spare goes to the pool. */
+void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page)
 {
-    alloc_segment_page_release(page);
-    alloc_segment_purge(false);
-}
-
-/* Gives the page's slices back (dirty, stamped with the time). */
-void alloc_segment_page_release(alloc_page_t *page)
-{
-    alloc_segment_t *seg = (alloc_segment_t *)((uintptr_t)page & ~(uintptr_t)ALLOC_SEGMENT_MASK);
+    alloc_segment_t *seg = segment_of(page);
     unsigned i = (unsigned)(page - seg->pages), n = page->slice_count;
     uint32_t now = alloc_os_now_ms();
-    pthread_mutex_lock(&alloc_global.seg_lock);
     for (unsigned k = 0; k < n; k++) {
         memset(&seg->pages[i + k], 0, sizeof seg->pages[0]);
         seg->pages[i + k].head = &seg->pages[i + k];
         seg->freed_ms[i + k] = now;
     }
+    if (seg->free_mask == 0 && seg != heap->segs) { /* had no room: to the front */
+        heap_seg_remove(heap, seg);
+        heap_seg_insert(heap, seg, true);
+    }
     seg->free_mask |= run_mask(i, n);
-    pthread_mutex_unlock(&alloc_global.seg_lock);
+    if (seg->free_mask == ALL_SLICES && ++heap->nempty > 1)
+        segment_release(heap, seg, now);
+    alloc_segment_heap_purge(heap, false);
+    alloc_segment_purge(false);
 }
 
-/* ---- purging ------------------------------------------------------------ */
-
-struct purge_work {
-    uintptr_t start[PURGE_BATCH]; /* ranges to MADV_DONTNEED ... */
-    size_t len[PURGE_BATCH];
-    alloc_segment_t *seg[PURGE_BATCH]; /* ... and the slices they were */
-    uint64_t mask[PURGE_BATCH];
-    unsigned n;
-    void *unmap[PURGE_BATCH]; /* whole mmap segments to unmap */
-    unsigned nunmap;
-};
+/* ---- purging ---------------------------------------------------------------- */
 
 static bool old_enough(const alloc_segment_t *seg, unsigned i, uint32_t now, bool force)
 {
     return force || now - seg->freed_ms[i] >= alloc_global.opt.purge_delay_ms;
 }
 
-/* Lowers the break over fully free brk segments at its top. seg_lock held. */
+/* The free dirty slices of seg that are due. */
+static uint64_t due_slices(const alloc_segment_t *seg, uint32_t now, bool force)
+{
+    uint64_t cand = seg->free_mask & seg->dirty_mask & ALL_SLICES;
+    for (uint64_t m = cand; m != 0; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+        if (!old_enough(seg, i, now, force))
+            cand &= ~((uint64_t)1 << i);
+    }
+    return cand;
+}
+
+/* MADV_DONTNEEDs the runs of mask in seg and marks them clean. The caller
+ * owns seg (its heap's thread, or it took seg out of the pool). */
+static void purge_slices(alloc_segment_t *seg, uint64_t mask)
+{
+    uint64_t m = mask;
+    while (m != 0) {
+        unsigned i = (unsigned)__builtin_ctzll(m), j = i;
+        while (j + 1 < 64 && (m >> (j + 1) & 1))
+            j++;
+        size_t len = (size_t)(j - i + 1) * ALLOC_SLICE_SIZE;
+        alloc_os_purge((uint8_t *)seg + (size_t)i * ALLOC_SLICE_SIZE, len);
+        atomic_fetch_add_explicit(&alloc_global.purged_bytes, len, memory_order_relaxed);
+        m &= ~run_mask(i, j - i + 1);
+    }
+    seg->dirty_mask &= ~mask;
+}
+
+/* The owner purges its own segments' due slices, every half delay (every
+ * time with a delay of 0, or when forced). */
+void alloc_segment_heap_purge(alloc_heap_t *heap, bool force)
+{
+    uint32_t now = alloc_os_now_ms();
+    if (!force && now - heap->purge_ms < alloc_global.opt.purge_delay_ms / 2)
+        return;
+    heap->purge_ms = now;
+    for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = seg->hnext) {
+        uint64_t due = due_slices(seg, now, force);
+        if (due != 0)
+            purge_slices(seg, due);
+    }
+}
+
+/* malloc_trim of one heap's segments (owner): every empty one to the pool,
+ * the others' free slices purged now. */
+void alloc_segment_heap_trim(alloc_heap_t *heap)
+{
+    uint32_t now = alloc_os_now_ms();
+    alloc_segment_t *next;
+    for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = next) {
+        next = seg->hnext;
+        if (seg->free_mask == ALL_SLICES)
+            segment_release(heap, seg, now);
+    }
+    alloc_segment_heap_purge(heap, true);
+}
+
+/* Lowers the break over fully free, clean-or-old pool segments at its top.
+ * seg_lock held. */
 static void brk_trim(uint32_t now, bool force)
 {
     for (;;) {
         uintptr_t top = alloc_global.brk_end - ALLOC_SEGMENT_SIZE;
         alloc_segment_t *seg = (alloc_segment_t *)top;
-        if (alloc_global.brk_end == 0 || top < alloc_global.brk_start ||
-            !alloc_in_segment(top) || seg->free_mask != ALL_SLICES)
+        if (alloc_global.brk_end == 0 || top < alloc_global.brk_start || !alloc_in_segment(top) ||
+            !seg->in_pool || seg->free_mask != ALL_SLICES ||
+            due_slices(seg, now, force) != (seg->dirty_mask & ALL_SLICES))
             return;
-        for (unsigned i = 1; i < ALLOC_SLICES; i++)
-            if ((seg->dirty_mask >> i & 1) && !old_enough(seg, i, now, force))
-                return;
         if (alloc_os_brk(0) != alloc_global.brk_end)
             return; /* someone else's memory sits above ours */
+        pool_remove(seg);
         segment_unlink(seg); /* reads the header: before the memory goes */
         if (alloc_os_brk(top) != top) {
             segment_link(seg);
+            pool_push(seg, seg->pooled_ms);
             return;
         }
         alloc_global.brk_end = top;
@@ -256,104 +463,101 @@ static void brk_trim(uint32_t now, bool force)
     }
 }
 
-/* Picks due work from one segment: the whole segment when it is an mmap
- * segment entirely free and old, else its free dirty old slices. */
-static void collect_segment(alloc_segment_t *seg, uint32_t now, bool force, struct purge_work *w)
+struct pool_work {
+    alloc_segment_t *purge[POOL_PURGE_MAX]; /* taken out of the pool: purge, put back */
+    uint64_t mask[POOL_PURGE_MAX];
+    unsigned npurge;
+    alloc_segment_t *unmap[POOL_PURGE_MAX]; /* unlinked already: unmap */
+    unsigned nunmap;
+};
+
+/* Picks the pool's due work (seg_lock held): clean mmap segments pooled
+ * for POOL_UNMAP_AFTER delays are unmapped, due dirty slices purged. */
+static void pool_collect(uint32_t now, bool force, struct pool_work *w)
 {
-    uint64_t cand = seg->free_mask & seg->dirty_mask;
-    for (unsigned i = 1; i < ALLOC_SLICES; i++)
-        if ((cand >> i & 1) && !old_enough(seg, i, now, force))
-            cand &= ~((uint64_t)1 << i);
-    if (seg->backend == STRATA_BACKEND_MMAP && seg->free_mask == ALL_SLICES &&
-        cand == (seg->dirty_mask & ALL_SLICES) && w->nunmap < PURGE_BATCH) {
-        segment_unlink(seg);
-        w->unmap[w->nunmap++] = seg;
-        return;
+    uint32_t unmap_after = alloc_global.opt.purge_delay_ms * POOL_UNMAP_AFTER;
+    alloc_segment_t *next;
+    for (alloc_segment_t *seg = alloc_global.pool; seg; seg = next) {
+        next = seg->hnext;
+        uint64_t due = due_slices(seg, now, force);
+        bool clean = due == (seg->dirty_mask & ALL_SLICES);
+        if (seg->backend == STRATA_BACKEND_MMAP && clean && w->nunmap < POOL_PURGE_MAX &&
+            (force || now - seg->pooled_ms >= unmap_after)) {
+            pool_remove(seg);
+            segment_unlink(seg);
+            w->unmap[w->nunmap++] = seg;
+        } else if (due != 0 && w->npurge < POOL_PURGE_MAX) {
+            pool_remove(seg);
+            w->purge[w->npurge] = seg;
+            w->mask[w->npurge++] = due;
+        }
     }
-    if (cand == 0 || w->n >= PURGE_BATCH)
-        return;
-    seg->free_mask &= ~cand; /* nobody takes them while we purge */
-    unsigned lo = (unsigned)__builtin_ctzll(cand), hi = 63u - (unsigned)__builtin_clzll(cand);
-    w->seg[w->n] = seg;
-    w->mask[w->n] = cand;
-    w->start[w->n] = (uintptr_t)seg + (uintptr_t)lo * ALLOC_SLICE_SIZE;
-    w->len[w->n] = (size_t)(hi - lo + 1) * ALLOC_SLICE_SIZE;
-    w->n++;
 }
 
-/* Purges every range in w, then hands the slices back as clean. A range
- * spans from the lowest to the highest candidate slice: slices in between
- * that are in use are not in the mask and are skipped one by one. */
-static void purge_run(struct purge_work *w)
+static void pool_run(struct pool_work *w)
 {
     for (unsigned k = 0; k < w->nunmap; k++)
         alloc_os_munmap(w->unmap[k], ALLOC_SEGMENT_SIZE);
-    for (unsigned k = 0; k < w->n; k++) {
-        uint64_t m = w->mask[k];
-        while (m != 0) {
-            unsigned i = (unsigned)__builtin_ctzll(m), j = i;
-            while (j + 1 < 64 && (m >> (j + 1) & 1))
-                j++;
-            uintptr_t s = (uintptr_t)w->seg[k] + (uintptr_t)i * ALLOC_SLICE_SIZE;
-            alloc_os_purge((void *)s, (size_t)(j - i + 1) * ALLOC_SLICE_SIZE);
-            atomic_fetch_add_explicit(&alloc_global.purged_bytes,
-                                      (size_t)(j - i + 1) * ALLOC_SLICE_SIZE, memory_order_relaxed);
-            m &= ~run_mask(i, j - i + 1);
-        }
-    }
-    if (w->n == 0)
+    for (unsigned k = 0; k < w->npurge; k++)
+        purge_slices(w->purge[k], w->mask[k]);
+    if (w->npurge == 0)
         return;
     pthread_mutex_lock(&alloc_global.seg_lock);
-    for (unsigned k = 0; k < w->n; k++) {
-        w->seg[k]->dirty_mask &= ~w->mask[k];
-        w->seg[k]->free_mask |= w->mask[k];
-    }
+    for (unsigned k = 0; k < w->npurge; k++)
+        pool_push(w->purge[k], w->purge[k]->pooled_ms);
     pthread_mutex_unlock(&alloc_global.seg_lock);
 }
 
+/* The global purge: parked heaps (whose trim may hand segments to the
+ * pool), the pool, the break and the large cache. Looked at every half
+ * delay (every time with a delay of 0, or when forced). */
 void alloc_segment_purge(bool force)
 {
-    if (force) /* malloc_trim: first every fully free abandoned page */
-        while (alloc_heap_reclaim_abandoned() == 64)
-            ;
     uint32_t now = alloc_os_now_ms();
-    /* Looked at every half delay (every time with a delay of 0). */
     uint32_t every = alloc_global.opt.purge_delay_ms / 2;
     if (!force && now - alloc_global.last_purge_ms < every)
         return; /* racy read: a hint, the check below is locked */
-    struct purge_work w = {.n = 0};
-    bool due = false;
     pthread_mutex_lock(&alloc_global.seg_lock);
-    if (force || now - alloc_global.last_purge_ms >= every) {
-        due = true;
+    bool due = force || now - alloc_global.last_purge_ms >= every;
+    if (due)
         alloc_global.last_purge_ms = now;
-        brk_trim(now, force);
-        alloc_segment_t *next;
-        for (alloc_segment_t *seg = alloc_global.segments; seg; seg = next) {
-            next = seg->next;
-            collect_segment(seg, now, force, &w);
-        }
-    }
     pthread_mutex_unlock(&alloc_global.seg_lock);
-    if (due && !force)
-        alloc_heap_reclaim_abandoned();
-    purge_run(&w);
+    if (!due)
+        return;
+    alloc_heap_purge_parked(now, force);
+    struct pool_work w;
+    do { /* a bounded batch at a time; malloc_trim goes on until the pool is done */
+        w.npurge = w.nunmap = 0;
+        pthread_mutex_lock(&alloc_global.seg_lock);
+        pool_collect(now, force, &w);
+        brk_trim(now, force);
+        pthread_mutex_unlock(&alloc_global.seg_lock);
+        pool_run(&w);
+    } while (force && (w.npurge == POOL_PURGE_MAX || w.nunmap == POOL_PURGE_MAX));
+    if (force) { /* what was purged just now is clean: the break can come down */
+        pthread_mutex_lock(&alloc_global.seg_lock);
+        brk_trim(now, true);
+        pthread_mutex_unlock(&alloc_global.seg_lock);
+    }
     alloc_large_purge(force);
 }
 
 /* Statistics: slices held by pages, segments, and blocks in use per class
  * (a page's `used`, read racily: blocks other threads freed count until
- * the owner collects them). seg_lock taken. */
+ * the owner collects them; masks other threads change are read as they
+ * are). seg_lock taken. */
 void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_use)
 {
     size_t act = 0, n = 0;
     pthread_mutex_lock(&alloc_global.seg_lock);
     for (alloc_segment_t *seg = alloc_global.segments; seg; seg = seg->next) {
-        act += (size_t)(63 - __builtin_popcountll(seg->free_mask)) * ALLOC_SLICE_SIZE;
+        uint64_t f = __atomic_load_n(&seg->free_mask, __ATOMIC_RELAXED);
+        act += (size_t)(63 - __builtin_popcountll(f & ALL_SLICES)) * ALLOC_SLICE_SIZE;
         n++;
         for (unsigned i = 1; i < ALLOC_SLICES; i++) {
             const alloc_page_t *p = &seg->pages[i];
-            if (p->head == p && p->block_size != 0)
+            uint32_t bs = __atomic_load_n(&p->block_size, __ATOMIC_RELAXED);
+            if (p->head == p && bs != 0 && p->class_idx < ALLOC_CLASSES)
                 in_use[p->class_idx] += alloc_page_used(p);
         }
     }

@@ -2,14 +2,16 @@
  * core_sizeclass.c — the size classes.
  *
  * Multiples of 16 up to 128 bytes (8 classes), then four classes per power
- * of two (p*5/4, p*6/4, p*7/4, 2p) up to 128 KiB (40 classes): 48 in all.
+ * of two (p*5/4, p*6/4, p*7/4, 2p) up to 1 MiB (52 classes): 60 in all.
  * Bound on internal fragmentation: a request of n bytes gets a block of
  * fewer than n + n/4 bytes (less than 25% wasted), or of fewer than n + 16
  * bytes below 128 (malloc owes 16-byte alignment anyway). Every power of two
  * is a class, so aligned requests find a class whose blocks are aligned.
  *
- * A page of class c spans enough 64 KiB slices for at least 8 blocks, so a
- * page's tail slack stays below 1/8 of it.
+ * A page of class c up to ALLOC_MEDIUM_MAX (128 KiB) spans enough 64 KiB
+ * slices for at least 8 blocks, so a page's tail slack stays below 1/8 of
+ * it; above, a page is the slices one block needs (every such class but
+ * 160 KiB is a multiple of 64 KiB, so nothing is lost there).
  */
 #include "internal.h"
 
@@ -49,7 +51,8 @@ void alloc_sizeclass_init(void)
         for (unsigned q = 5; q <= 8; q++, c++)
             alloc_class_size[c] = (uint32_t)(((size_t)1 << b) * q / 4);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
-        size_t bytes = (size_t)alloc_class_size[c] * 8;
+        size_t bs = alloc_class_size[c];
+        size_t bytes = bs <= ALLOC_MEDIUM_MAX ? bs * 8 : bs;
         size_t slices = (bytes + ALLOC_SLICE_SIZE - 1) / ALLOC_SLICE_SIZE;
         alloc_class_slices[c] = (uint8_t)(slices ? slices : 1);
     }

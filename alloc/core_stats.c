@@ -63,6 +63,10 @@ void alloc_stats_fill(strata_alloc_stats_t *out)
     unsigned b = alloc_global.opt.backend;
     out->backend = b ? b : alloc_global.brk_failed ? STRATA_BACKEND_MMAP : STRATA_BACKEND_BRK;
     out->purge_delay_ms = alloc_global.opt.purge_delay_ms;
+    out->threads_live = atomic_load(&alloc_global.nlive);
+    out->heaps_parked = atomic_load(&alloc_global.nparked);
+    out->heaps_reused = atomic_load(&alloc_global.heaps_reused);
+    out->heaps_absorbed = atomic_load(&alloc_global.heaps_absorbed);
 }
 
 void alloc_stats_print(int fd)
@@ -82,6 +86,10 @@ void alloc_stats_print(int fd)
                 (unsigned long long)s.syscalls_mmap, (unsigned long long)s.syscalls_munmap,
                 (unsigned long long)s.syscalls_mremap, (unsigned long long)s.syscalls_brk,
                 (unsigned long long)s.syscalls_madvise);
+    alloc_print_fd(fd, "strata: stats: threads: %llu live heaps, %llu parked; %llu reused by new "
+                "threads, %llu absorbed\n",
+                (unsigned long long)s.threads_live, (unsigned long long)s.heaps_parked,
+                (unsigned long long)s.heaps_reused, (unsigned long long)s.heaps_absorbed);
     alloc_print_fd(fd, "strata: stats: class  block  in-use  allocations\n");
     for (unsigned c = 0; c < s.nclasses; c++)
         if (s.classes[c].allocations != 0)
@@ -99,7 +107,7 @@ int alloc_trim(void)
     alloc_heap_t *heap = alloc_tls_heap;
     if (heap != &alloc_empty_heap)
         alloc_heap_trim(heap);
-    alloc_segment_purge(true);
+    alloc_segment_purge(true); /* the pool, the break, parked heaps, large blocks */
     uint64_t after = atomic_load(&alloc_global.purged_bytes) + atomic_load(&alloc_global.munmap_calls) +
                      atomic_load(&alloc_global.brk_calls);
     return after != before;

@@ -97,14 +97,15 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
     }
     b->freed = mark;
     uintptr_t key = alloc_key;
-    if (alloc_likely(atomic_load_explicit(&page->owner_tp, memory_order_relaxed) == alloc_self_tp())) {
+    alloc_heap_t *heap = alloc_tls_heap;
+    if (alloc_likely(atomic_load_explicit(&page->heap, memory_order_relaxed) == heap)) {
         b->next_enc = (uintptr_t)page->local_free ^ key;
         page->local_free = b;
         /* <= 0: empty and not the direct page (which is kept, so that a
          * malloc/free loop does not churn pages), or parked as full
          * (ALLOC_PAGE_FULL is the sign bit). */
         if (alloc_unlikely(alloc_dec_nonpositive(&page->used)))
-            alloc_free_local_slow(atomic_load_explicit(&page->heap, memory_order_relaxed), page, b);
+            alloc_free_local_slow(heap, page, b);
         return;
     }
     alloc_free_remote(page, b);

@@ -88,13 +88,18 @@ void alloc_sizeclass_init(void);
 unsigned alloc_size_class(size_t size); /* size <= ALLOC_SMALL_MAX */
 unsigned alloc_class_for_align(size_t size, size_t align); /* ALLOC_CLASSES if none */
 
-/* ---- core_segment.c: segments, slices, the ownership maps, purging ---- */
-alloc_page_t *alloc_segment_page_new(unsigned slices);      /* NULL: out of memory */
-void alloc_segment_page_free(alloc_page_t *page);    /* release, then purge what is due */
-void alloc_segment_page_release(alloc_page_t *page); /* slices back, no purge */
+/* ---- core_segment.c: segments, slices, the pool, the ownership maps, purging ---- */
+/* A page of n slices from heap's segments (or a pooled or new segment it
+ * adopts); NULL: out of memory. Owner only, like the rest of the heap's. */
+alloc_page_t *alloc_segment_page_new(alloc_heap_t *heap, unsigned n);
+void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page); /* slices back */
+void alloc_segment_adopt(alloc_heap_t *heap, alloc_segment_t *seg);
+void alloc_segment_move_all(alloc_heap_t *dst, alloc_heap_t *src);
+void alloc_segment_heap_purge(alloc_heap_t *heap, bool force); /* its due (or all) slices */
+void alloc_segment_heap_trim(alloc_heap_t *heap); /* empty segments to the pool, purge all */
 void alloc_map_set(_Atomic uint64_t *map, uintptr_t region, bool on);
 bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region);
-void alloc_segment_purge(bool force);                        /* due (or all) work */
+void alloc_segment_purge(bool force); /* global: pool, break, parked heaps, large cache */
 void alloc_segment_usage(size_t *active_bytes, size_t *segments, uint64_t *in_use);
 
 /* True when a's 4 MiB region is one of our segments. (A plain byte read:
@@ -106,14 +111,15 @@ static inline __attribute__((always_inline)) bool alloc_in_segment(uintptr_t a)
     return i < ALLOC_SEGMAP_BITS && alloc_segmap[i] != 0;
 }
 
-/* This thread's identity for page ownership: its thread pointer, unique
- * among live threads (a dead thread's pages were abandoned: owner_tp 0). */
-static inline __attribute__((always_inline)) uintptr_t alloc_self_tp(void)
-{
-    return (uintptr_t)__builtin_thread_pointer();
-}
-
 /* ---- core_page.c: one page's blocks ---- */
+static inline uintptr_t alloc_tf_list(uintptr_t tf) /* first block of a thread_free word */
+{
+    return tf & ALLOC_TF_PTR_MASK;
+}
+static inline uint32_t alloc_tf_count(uintptr_t tf) /* blocks on it */
+{
+    return (uint32_t)(tf >> ALLOC_TF_COUNT_SHIFT);
+}
 static inline uint32_t alloc_page_used(const alloc_page_t *page) /* blocks out */
 {
     return __atomic_load_n(&page->used, __ATOMIC_RELAXED) & ~(ALLOC_PAGE_FULL | ALLOC_PAGE_DIRECT);
@@ -143,16 +149,15 @@ void alloc_queue_push_front(alloc_queue_t *q, alloc_page_t *p);
 void alloc_queue_push_back(alloc_queue_t *q, alloc_page_t *p);
 void alloc_queue_remove(alloc_queue_t *q, alloc_page_t *p);
 
-/* ---- core_heap.c: thread heaps ---- */
+/* ---- core_heap.c: thread heaps and their life cycle ---- */
 alloc_heap_t *alloc_heap_get(void);          /* this thread's heap; NULL: no memory */
 void alloc_heap_collect_delayed(alloc_heap_t *heap);
-void alloc_heap_abandon(alloc_heap_t *heap);
-alloc_page_t *alloc_heap_adopt(alloc_heap_t *heap, unsigned cls);
 void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page);
 alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls);
-void alloc_heap_thread_done(void *heap);
+void alloc_heap_thread_done(void *heap);     /* key destructor: parks the heap */
+void alloc_heap_fork_child(void);            /* orphans the heaps of threads the fork left behind */
 void alloc_heap_trim(alloc_heap_t *heap);
-unsigned alloc_heap_reclaim_abandoned(void); /* pages freed, <= 64 */
+void alloc_heap_purge_parked(uint32_t now, bool force);
 
 /* ---- core_malloc.c: slow paths of the malloc family ---- */
 void *alloc_malloc_slow(size_t size, alloc_heap_t *heap); /* size first: malloc tail-calls it */

@@ -5,9 +5,11 @@
  * into 64 *slices* of 64 KiB; slice 0 holds the segment header (this
  * struct, with one page descriptor per slice), the others are grouped into
  * *pages*. A page is 1..63 contiguous slices holding blocks of ONE size
- * class and is owned by ONE thread heap, which allocates from it without
- * locks. Blocks bigger than ALLOC_SMALL_MAX are *large*: each gets its own
- * mapping, also 4 MiB-aligned, with an alloc_large_t header at its base.
+ * class. Every segment belongs to ONE thread heap (or to the global pool of
+ * empty segments), and so does every page in it: the heap's thread carves
+ * pages, allocates from them and gives their slices back without locks.
+ * Blocks bigger than ALLOC_SMALL_MAX (1 MiB) are *large*: each gets its
+ * own mapping, also 4 MiB-aligned, with an alloc_large_t header at its base.
  *
  * Ownership of any pointer p is O(1): its 4 MiB region is looked up in flat
  * maps over the 47-bit address space, .bss that is only touched where
@@ -36,12 +38,17 @@
 #define ALLOC_SEGMAP_BITS ((size_t)1 << (ALLOC_ADDR_BITS - ALLOC_SEGMENT_SHIFT))
 
 /* Size classes: multiples of 16 up to 128, then 4 per power of two up to
- * 128 KiB. A request gets the smallest class >= it, so the bytes wasted in
+ * 1 MiB. A request gets the smallest class >= it, so the bytes wasted in
  * a block are < 25% of the request (the class step above 128 is 1/4 of the
  * lower power of two), or < 16 bytes for requests under 128 (the 16-byte
- * alignment malloc owes). */
-#define ALLOC_CLASSES 48
-#define ALLOC_SMALL_MAX ((size_t)128 << 10)
+ * alignment malloc owes). Classes above ALLOC_MEDIUM_MAX (128 KiB) have
+ * one block per page: their pages are runs of slices that go back to the
+ * segment the moment the block is freed, so blocks of 128 KiB .. 1 MiB
+ * cycle through memory that is already mapped and resident, without a
+ * system call. */
+#define ALLOC_CLASSES 60
+#define ALLOC_MEDIUM_MAX ((size_t)128 << 10)
+#define ALLOC_SMALL_MAX ((size_t)1 << 20)
 #define ALLOC_MIN_ALIGN 16
 #define ALLOC_DIRECT_MAX 1024 /* sizes <= this map to a class by table (one byte per size) */
 #define ALLOC_PAGE_FULL 0x80000000u   /* in alloc_page_t.used: the page is in the full queue */
@@ -52,14 +59,24 @@
 
 enum alloc_region_kind { ALLOC_KIND_SEGMENT = 1, ALLOC_KIND_LARGE = 2 };
 
-/* thread_free's low two bits: may a remote free go to the owner heap's
- * delayed list (the page is in its full queue and would not be looked at)?
- * Same protocol as mimalloc's delayed frees. */
+/* thread_free packs three things in one word, so that a remote free is one
+ * CAS and the owner takes the whole list, knowing its length, with one:
+ *   bits 0-1   enum alloc_tf_state (below)
+ *   bits 4-46  the first block of the list (blocks are 16-aligned, and user
+ *              addresses have 47 bits: segments are only ever mapped there)
+ *   bits 47-63 how many blocks the list holds (a page has <= 4096 blocks)
+ * The state says whether a remote free may go to the owner heap's delayed
+ * list instead (the page is in its full queue and would not be looked at),
+ * the protocol of mimalloc's delayed frees; strata also sends a free there
+ * when a page in the owner's queue has gathered enough remote frees to be
+ * worth looking at again (see alloc_free_remote). */
+#define ALLOC_TF_COUNT_SHIFT 47
+#define ALLOC_TF_PTR_MASK ((((uintptr_t)1 << ALLOC_TF_COUNT_SHIFT) - 1) & ~(uintptr_t)15)
 enum alloc_tf_state {
     ALLOC_TF_NORMAL = 0,        /* push on the page's thread_free */
     ALLOC_TF_USE_DELAYED = 1,   /* page is full: push on heap->delayed_free */
     ALLOC_TF_DELAYING = 2,      /* a remote free is pushing on heap->delayed_free */
-    ALLOC_TF_NEVER_DELAYED = 3, /* page abandoned/retiring: never touch its heap */
+    ALLOC_TF_NEVER_DELAYED = 3, /* page changing heaps or retiring: never touch its heap */
 };
 
 /* A free block's first two words (every block has 16 bytes at least):
@@ -90,9 +107,9 @@ typedef struct alloc_page {
     uint32_t block_size;         /* bytes per block; 0 when the slice holds no page */
     uint8_t *start;              /* first block; NULL when no page */
     uint64_t div_magic;          /* UINT64_MAX / block_size + 2 (0: no page); see limit */
-    _Atomic(struct alloc_heap *) heap; /* owner; NULL while abandoned */
-    _Atomic uintptr_t owner_tp;  /* the owner thread's thread pointer (%fs:0), 0 while
-                                    abandoned: free's "is it mine?" in one compare */
+    _Atomic(struct alloc_heap *) heap; /* owner heap (never NULL while the page exists):
+                                    free's "is it mine?" compares it with the thread's
+                                    heap; it changes only when a heap is absorbed */
     alloc_block_t *local_free;   /* owner only: blocks the owner freed since last collect */
     uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
     uint32_t span;               /* capacity * block_size: bytes handed out at least once */
@@ -103,23 +120,31 @@ typedef struct alloc_page {
                                     k's start, and >= 2^47 when off is not a multiple of
                                     block_size; so `off * div_magic < limit` says "start of
                                     a block handed out at least once" in one compare */
-    _Atomic uintptr_t thread_free; /* remote frees: block list | enum alloc_tf_state */
+    _Atomic uintptr_t thread_free; /* remote frees: count | block list | enum alloc_tf_state */
     uint8_t class_idx;           /* size class */
     uint8_t slice_count;         /* slices in this page (head only) */
     uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 1 */
     uint8_t fresh;               /* the page's memory came zeroed from the kernel */
-    struct alloc_page *next;     /* owner's queue / abandoned queue */
+    struct alloc_page *next;     /* owner's queue */
     struct alloc_page *prev;     /* owner's queue */
 } __attribute__((aligned(128))) alloc_page_t; /* a power of two: found by shifts */
 
-/* A 4 MiB segment's header (at its base). */
+/* A 4 MiB segment's header (at its base). "owner" below is the thread of
+ * the heap the segment belongs to, or whoever holds seg_lock while the
+ * segment sits in the pool (heap NULL). */
 typedef struct alloc_segment {
     uint64_t magic;              /* ALLOC_SEG_MAGIC */
     uint32_t kind;               /* ALLOC_KIND_SEGMENT */
     uint32_t backend;            /* STRATA_BACKEND_BRK or _MMAP */
-    uint64_t free_mask;          /* seg lock: bit i = slice i holds no page (bit 0 never) */
-    uint64_t dirty_mask;         /* seg lock: slice touched since fresh or purged */
-    uint32_t freed_ms[ALLOC_SLICES]; /* seg lock: when a free dirty slice was freed */
+    uint64_t free_mask;          /* owner: bit i = slice i holds no page (bit 0 never) */
+    uint64_t dirty_mask;         /* owner: slice touched since fresh or purged */
+    uint32_t freed_ms[ALLOC_SLICES]; /* owner: when a free dirty slice was freed */
+    struct alloc_heap *heap;     /* owner heap; NULL while in the pool */
+    struct alloc_segment *hnext; /* owner: the heap's segments (those with free slices
+                                    first), or the pool */
+    struct alloc_segment *hprev;
+    uint32_t pooled_ms;          /* seg lock: when it entered the pool */
+    uint32_t in_pool;            /* seg lock: on alloc_global.pool now */
     struct alloc_segment *next;  /* seg lock: list of all segments */
     struct alloc_segment *prev;
     alloc_page_t pages[ALLOC_SLICES]; /* one descriptor per slice */
@@ -151,8 +176,21 @@ typedef struct alloc_queue {
     alloc_page_t *last;
 } alloc_queue_t;
 
-/* A thread heap. Reached through a TLS pointer; the thread that owns it is
- * the only one touching its fields except `delayed_free` (atomic). */
+/* What a heap is doing (alloc_heap_t.state). */
+enum alloc_heap_state {
+    ALLOC_HEAP_LIVE = 1,   /* a running thread owns it */
+    ALLOC_HEAP_PARKED = 2, /* its thread exited; it keeps its pages and segments for the
+                              next thread (or an absorbing heap) to take whole */
+    ALLOC_HEAP_FREE = 3,   /* holds nothing; ready to serve a new thread */
+    ALLOC_HEAP_ORPHANED = 4, /* in a forked child: its thread did not survive the fork and
+                                may have left it half-updated, so it is never taken or
+                                absorbed; its pages only take remote frees */
+};
+
+/* A thread heap. Reached through a TLS pointer; "owner" is the thread that
+ * has it (or, for a parked heap, whoever took it off the parked list), the
+ * only one touching its fields except `delayed_free` (atomic) and those
+ * marked heap lock. */
 typedef struct alloc_heap {
     alloc_page_t *direct[ALLOC_CLASSES]; /* page to allocate from, or the empty page */
     uintptr_t key;                       /* copy of the process secret (hot line) */
@@ -160,9 +198,15 @@ typedef struct alloc_heap {
     alloc_queue_t full[ALLOC_CLASSES];   /* pages found full; remote frees go delayed */
     _Atomic uintptr_t delayed_free;      /* blocks of full pages freed by other threads */
     alloc_class_count_t count[ALLOC_CLASSES];
+    struct alloc_segment *segs;          /* owner: its segments, those with free slices first */
+    uint32_t nsegs;                      /* owner: segments in `segs` */
+    uint32_t nempty;                     /* owner: of those, with every slice free */
+    uint32_t purge_ms;                   /* owner: when its free slices were last purged */
+    uint32_t parked_ms;                  /* heap lock: when it was parked */
+    uint32_t trimmed;                    /* heap lock: parked and trimmed since (nothing due) */
     struct alloc_heap *next_all;         /* heap lock: every heap ever made */
-    struct alloc_heap *next_free;        /* heap lock: recycled heaps */
-    int live;                            /* owned by a running thread */
+    struct alloc_heap *next_idle;        /* heap lock: the parked (newest first) or free list */
+    int state;                           /* heap lock: enum alloc_heap_state */
 } alloc_heap_t;
 
 /* Options, read once from the environment. */
@@ -179,23 +223,25 @@ typedef struct alloc_global {
     size_t os_page;              /* kernel page size */
     _Atomic int init_state;      /* 0 none, 1 running, 2 done */
     alloc_options_t opt;
-    pthread_mutex_t seg_lock;    /* segments, slices, brk */
-    pthread_mutex_t heap_lock;   /* heap list */
-    pthread_mutex_t aband_lock;  /* abandoned pages */
+    pthread_mutex_t seg_lock;    /* segment list, the pool, brk */
+    pthread_mutex_t heap_lock;   /* heap lists */
     pthread_mutex_t large_lock;  /* large cache */
     alloc_segment_t *segments;   /* seg lock: every live segment */
+    alloc_segment_t *pool;       /* seg lock: empty segments no heap owns (via hnext) */
+    uint32_t npool;              /* seg lock: segments in the pool */
     uintptr_t brk_start;         /* seg lock: first byte of our brk area (0 = none) */
     uintptr_t brk_end;           /* seg lock: our current break */
     int brk_failed;              /* seg lock: auto mode moved on to mmap */
-    uint32_t last_purge_ms;      /* seg lock */
-    alloc_queue_t abandoned[ALLOC_CLASSES]; /* aband lock: oldest first (adopted first:
-                                               the likeliest to have room again) */
+    uint32_t last_purge_ms;      /* seg lock: the pool and parked heaps were last purged */
     alloc_large_t *large_cache;  /* large lock */
     size_t large_cache_bytes;    /* large lock */
     alloc_heap_t *heaps;         /* heap lock: all heaps */
-    alloc_heap_t *free_heaps;    /* heap lock */
+    alloc_heap_t *parked;        /* heap lock: parked heaps, most recently parked first */
+    alloc_heap_t *free_heaps;    /* heap lock: heaps holding nothing */
+    _Atomic uint32_t nparked;    /* heaps on `parked` (read without the lock as a hint) */
+    _Atomic uint32_t nlive;      /* heaps owned by running threads */
     uint8_t *meta_cur, *meta_end;/* heap lock: bump area for heaps */
-    pthread_key_t thread_key;    /* destructor abandons a dead thread's heap */
+    pthread_key_t thread_key;    /* destructor parks a dead thread's heap */
     int key_ok;
     int stats_fd;                /* STRATA_STATS output at exit (a dup of stderr) */
     _Atomic size_t seg_bytes_brk, seg_bytes_mmap; /* mapped by backend */
@@ -203,6 +249,7 @@ typedef struct alloc_global {
     _Atomic size_t large_in_use; /* usable bytes of live large blocks */
     _Atomic size_t meta_bytes;
     _Atomic uint64_t purged_bytes, backend_switches, foreign_frees;
+    _Atomic uint64_t heaps_reused, heaps_absorbed; /* thread life cycle */
     _Atomic uint64_t large_mallocs, large_frees;  /* large blocks (all threads) */
     _Atomic uint64_t mmap_calls, munmap_calls, mremap_calls, brk_calls, madvise_calls;
 } alloc_global_t;

@@ -80,7 +80,7 @@ STRATA_API size_t strata_usable_size(const void *ptr);
  * libstrata and libstrata-malloc each have their own). Counters are summed
  * over threads without stopping them, so under concurrent use they are a
  * consistent-enough snapshot, not an atomic one. */
-#define STRATA_ALLOC_CLASSES 48 /* size classes: 16 B .. 128 KiB */
+#define STRATA_ALLOC_CLASSES 60 /* size classes: 16 B .. 1 MiB */
 typedef struct strata_alloc_class_stats {
     size_t block_size;    /* bytes per block of this class */
     uint64_t in_use;      /* blocks currently allocated */
@@ -95,7 +95,7 @@ typedef struct strata_alloc_stats {
     size_t brk_bytes;      /* segment bytes that come from the program break */
     size_t mmap_bytes;     /* segment + large + metadata bytes that come from mmap */
     size_t segments;       /* 4 MiB segments mapped */
-    size_t large_allocated;/* bytes in live large blocks (> 128 KiB, own mapping) */
+    size_t large_allocated;/* bytes in live large blocks (> 1 MiB, own mapping) */
     size_t large_cached;   /* bytes of freed large blocks kept for reuse */
     uint64_t large_in_use; /* live large blocks */
     uint64_t large_allocations; /* large blocks handed out since start */
@@ -106,6 +106,10 @@ typedef struct strata_alloc_stats {
     size_t page_size;      /* kernel page size in use */
     unsigned backend;      /* STRATA_BACKEND_BRK or _MMAP: where new segments come from now */
     unsigned purge_delay_ms; /* STRATA_PURGE_DELAY_MS in effect */
+    uint64_t threads_live;   /* thread heaps owned by running threads now */
+    uint64_t heaps_parked;   /* heaps of exited threads waiting, pages and all, for reuse */
+    uint64_t heaps_reused;   /* times a new thread took a parked heap whole */
+    uint64_t heaps_absorbed; /* parked heaps merged into a running thread's heap */
     unsigned nclasses;     /* STRATA_ALLOC_CLASSES */
     strata_alloc_class_stats_t classes[STRATA_ALLOC_CLASSES];
 } strata_alloc_stats_t;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fast.h"
@@ -56,9 +57,14 @@ START_TEST(classes_bound)
             ck_assert_uint_eq(alloc_class_small[n], c);
     }
     ck_assert_uint_eq(alloc_class_size[ALLOC_CLASSES - 1], ALLOC_SMALL_MAX);
-    for (unsigned c = 0; c < ALLOC_CLASSES; c++)
-        ck_assert_uint_ge((size_t)alloc_class_slices[c] * ALLOC_SLICE_SIZE,
-                          8 * (size_t)alloc_class_size[c]);
+    for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
+        size_t bs = alloc_class_size[c], bytes = (size_t)alloc_class_slices[c] * ALLOC_SLICE_SIZE;
+        /* medium and smaller: 8 blocks a page at least; big: one block, little slack */
+        ck_assert_uint_ge(bytes, (bs <= ALLOC_MEDIUM_MAX ? 8 : 1) * bs);
+        if (bs > ALLOC_MEDIUM_MAX)
+            ck_assert_uint_lt(bytes - bs, ALLOC_SLICE_SIZE);
+        ck_assert_uint_le(alloc_class_slices[c], ALLOC_SLICES - 1);
+    }
 }
 END_TEST
 
@@ -145,15 +151,19 @@ START_TEST(page_lists)
     pthread_t t;
     pthread_create(&t, NULL, free_in_thread, b[20]);
     pthread_join(t, NULL);
-    ck_assert_ptr_eq((void *)(atomic_load(&page->thread_free) & ~(uintptr_t)3), b[20]);
+    ck_assert_ptr_eq((void *)alloc_tf_list(atomic_load(&page->thread_free)), b[20]);
+    ck_assert_uint_eq(alloc_tf_count(atomic_load(&page->thread_free)), 1);
     ck_assert_uint_eq(alloc_page_used(page), 99);
     /* links are encoded: the raw word is not the next pointer */
     ck_assert_uint_ne(((alloc_block_t *)b[10])->next_enc, 0);
-    /* collecting moves both back into circulation */
+    /* collecting moves both back into circulation: the remote list, taken
+     * whole with its count, becomes `free` (malloc's list was empty) */
     page->free = NULL;
     ck_assert(alloc_page_collect(page));
     ck_assert_uint_eq(alloc_page_used(page), 98);
-    ck_assert_ptr_null(page->local_free);
+    ck_assert_ptr_eq(page->free, b[20]);
+    ck_assert_ptr_eq(page->local_free, b[10]);
+    ck_assert_uint_eq(atomic_load(&page->thread_free), ALLOC_TF_NORMAL);
     ck_assert(alloc_page_contains_free(page, b[10]));
     ck_assert(alloc_page_contains_free(page, b[20]));
     ck_assert(!alloc_page_contains_free(page, b[30]));
@@ -179,32 +189,93 @@ START_TEST(page_retire)
 }
 END_TEST
 
-/* A thread allocates and exits; its pages are abandoned; once another
- * thread has freed every block, purge hands them back to the segments. */
-enum { ABANDON_N = 20000 };
-static void *abandon_blocks[ABANDON_N];
+/* A thread allocates and exits: its heap is parked whole; once another
+ * thread has freed every block (remote frees into the parked heap), trim
+ * gives its pages and segments back. */
+enum { PARK_N = 20000 };
+static void *park_blocks[PARK_N];
 
 static void *make_and_exit(void *arg)
 {
-    for (int i = 0; i < ABANDON_N; i++) {
-        abandon_blocks[i] = strata_malloc(700);
-        memset(abandon_blocks[i], 1, 700);
+    for (int i = 0; i < PARK_N; i++) {
+        park_blocks[i] = strata_malloc(700);
+        memset(park_blocks[i], 1, 700);
     }
     return arg;
 }
 
-START_TEST(page_abandon)
+START_TEST(heap_park_trim)
+{
+    void *mine = strata_malloc(16); /* this thread has a heap of its own */
+    pthread_t t;
+    pthread_create(&t, NULL, make_and_exit, NULL);
+    pthread_join(t, NULL);
+    strata_alloc_stats_t s = stats();
+    ck_assert_uint_gt(s.active, PARK_N * 700);
+    ck_assert_uint_eq(s.heaps_parked, 1);
+    ck_assert_uint_eq(s.threads_live, 1); /* this thread */
+    alloc_page_t *page = page_of(park_blocks[0]);
+    alloc_heap_t *parked = atomic_load(&page->heap);
+    ck_assert_ptr_ne(parked, alloc_tls_heap);
+    ck_assert_int_eq(parked->state, ALLOC_HEAP_PARKED);
+    for (int i = 0; i < PARK_N; i++)
+        strata_free(park_blocks[i]); /* remote: the parked heap's pages */
+    ck_assert_uint_eq(strata_alloc_trim(), 1);
+    ck_assert_uint_lt(stats().active, s.active / 10);
+    ck_assert_uint_eq(stats().classes[alloc_size_class(700)].in_use, 0);
+    strata_free(mine);
+}
+END_TEST
+
+/* A new thread takes the most recently parked heap whole: the blocks the
+ * dead thread left are local to it (its frees do not touch thread_free). */
+static void *free_all_locally(void *arg)
+{
+    void *first = strata_malloc(16); /* this thread's first call takes a heap */
+    alloc_page_t *page = page_of(park_blocks[0]);
+    ck_assert_ptr_eq(atomic_load(&page->heap), alloc_tls_heap);
+    strata_free(first);
+    for (int i = 0; i < PARK_N; i++)
+        strata_free(park_blocks[i]);
+    ck_assert_uint_eq(alloc_tf_list(atomic_load(&page->thread_free)), 0);
+    return arg;
+}
+
+START_TEST(heap_reuse)
 {
     pthread_t t;
     pthread_create(&t, NULL, make_and_exit, NULL);
     pthread_join(t, NULL);
-    size_t active = stats().active;
-    ck_assert_uint_gt(active, ABANDON_N * 700);
-    ck_assert_ptr_nonnull(alloc_global.abandoned[alloc_size_class(700)].first);
-    for (int i = 0; i < ABANDON_N; i++)
-        strata_free(abandon_blocks[i]);
-    strata_alloc_trim();
-    ck_assert_uint_lt(stats().active, active / 10);
+    ck_assert_uint_eq(stats().heaps_reused, 0);
+    pthread_create(&t, NULL, free_all_locally, NULL);
+    pthread_join(t, NULL);
+    strata_alloc_stats_t s = stats();
+    ck_assert_uint_eq(s.heaps_reused, 1);
+    ck_assert_uint_eq(s.heaps_parked, 1);
+    ck_assert_uint_eq(s.classes[alloc_size_class(700)].in_use, 0);
+}
+END_TEST
+
+/* A heap parked for longer than the purge delay that no thread took is
+ * absorbed by a running heap that needs a page: its blocks become local. */
+START_TEST(heap_absorb)
+{
+    alloc_global.opt.purge_delay_ms = 10;
+    void *mine = strata_malloc(16); /* this thread has a heap: it cannot take the parked one */
+    pthread_t t;
+    pthread_create(&t, NULL, make_and_exit, NULL);
+    pthread_join(t, NULL);
+    struct timespec ts = {0, 30 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    void *p = strata_malloc(5000); /* a class this thread has no page of yet */
+    strata_alloc_stats_t s = stats();
+    ck_assert_uint_eq(s.heaps_absorbed, 1);
+    ck_assert_uint_eq(s.heaps_parked, 0);
+    ck_assert_ptr_eq(atomic_load(&page_of(park_blocks[0])->heap), alloc_tls_heap);
+    for (int i = 0; i < PARK_N; i++)
+        strata_free(park_blocks[i]);
+    strata_free(p);
+    strata_free(mine);
     ck_assert_uint_eq(stats().classes[alloc_size_class(700)].in_use, 0);
 }
 END_TEST
@@ -273,8 +344,9 @@ END_TEST
 
 START_TEST(large_realloc_mremap)
 {
-    size_t n = 1 << 20;
+    size_t n = 3 << 19; /* 1.5 MiB: large */
     unsigned char *p = strata_malloc(n);
+    ck_assert_ptr_nonnull(alloc_large_of(p));
     for (size_t i = 0; i < n; i++)
         p[i] = (unsigned char)(i * 7);
     unsigned char *q = strata_realloc(p, 2 * n); /* within the 4 MiB reservation */
@@ -332,7 +404,12 @@ START_TEST(realloc_paths)
     ck_assert_uint_lt(strata_usable_size(q), 100);
     for (int i = 0; i < 30; i++)
         ck_assert_int_eq(q[i], 'x');
-    q = strata_realloc(q, 200000); /* to a large block */
+    q = strata_realloc(q, 200000); /* to a big block: still in a segment */
+    ck_assert(alloc_in_segment((uintptr_t)q));
+    ck_assert_uint_ge(strata_usable_size(q), 200000);
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(q[i], 'x');
+    q = strata_realloc(q, 2 << 20); /* to a large block */
     ck_assert_ptr_nonnull(alloc_large_of(q));
     for (int i = 0; i < 30; i++)
         ck_assert_int_eq(q[i], 'x');
@@ -570,7 +647,8 @@ int main(void)
         const TTest *tests[8];
     } cases[] = {
         {"sizeclass", {classes_bound, classes_usable}},
-        {"page", {page_block_test, page_lists, page_retire, page_abandon, abandon_churn, calloc_zero}},
+        {"page", {page_block_test, page_lists, page_retire, calloc_zero}},
+        {"heap", {heap_park_trim, heap_reuse, heap_absorb, abandon_churn}},
         {"large", {large_cache, large_calloc_fresh, large_realloc_mremap}},
         {"align", {alignment}},
         {"realloc", {realloc_paths}},
