@@ -24,6 +24,7 @@
  * heap pointer is always safe to read; counters stay with the heap struct
  * (statistics sum over every heap ever made).
  */
+#include <sched.h>
 #include <string.h>
 
 #include "fast.h"
@@ -31,6 +32,15 @@
 #include "strata.h"
 
 #define META_CHUNK ((size_t)256 << 10)
+#define IDLE_AFTER 10 /* purge delays a parked heap waits for a new thread before it is idle */
+
+/* Has heap waited so long (IDLE_AFTER purge delays, and 100 ms at least)
+ * that no new thread is coming for it? Then a running heap may absorb it,
+ * and the global purge trims it. */
+static bool parked_idle(const alloc_heap_t *heap, uint32_t now)
+{
+    return now - heap->parked_ms >= IDLE_AFTER * alloc_global.opt.purge_delay_ms + 100;
+}
 
 /* ---- heap structs (heap lock) ------------------------------------------- */
 
@@ -97,9 +107,17 @@ static void free_push(alloc_heap_t *heap)
 }
 
 /* A heap for a starting thread: the most recently parked (warm, with its
- * pages), else a free one, else a new one. heap_lock held. */
+ * pages), else a free one, else a new one. heap_lock held; dropped and
+ * taken again while the purge has parked heaps out to trim them, which a
+ * new thread waits for rather than starting with an empty heap while a
+ * parked one is about to come back. */
 static alloc_heap_t *heap_for_thread(void)
 {
+    while (alloc_global.parked == NULL && alloc_global.ntrimming != 0) {
+        pthread_mutex_unlock(&alloc_global.heap_lock);
+        sched_yield();
+        pthread_mutex_lock(&alloc_global.heap_lock);
+    }
     alloc_heap_t *heap = alloc_global.parked;
     if (heap != NULL) {
         parked_remove(heap);
@@ -173,7 +191,11 @@ void alloc_heap_fork_child(void)
 
 /* Makes page the direct page of class cls, moving ALLOC_PAGE_DIRECT from
  * the old one (which must still be this heap's: set the direct page away
- * from a page BEFORE giving the page up). */
+ * from a page BEFORE giving the page up). The flag keeps an emptied page
+ * from going back (free does not take the slow path for it), so that a
+ * malloc/free loop does not carve and release a page each time; pages of
+ * one big block never get it (each would keep up to 1 MiB resident), and
+ * heap_tick gives back emptied direct pages of classes above ALLOC_KEEP_MAX. */
 static void set_direct(alloc_heap_t *heap, unsigned cls, alloc_page_t *page)
 {
     alloc_page_t *old = heap->direct[cls];
@@ -181,7 +203,7 @@ static void set_direct(alloc_heap_t *heap, unsigned cls, alloc_page_t *page)
         return;
     if (old != &alloc_empty_page)
         old->used &= ~ALLOC_PAGE_DIRECT;
-    if (page != &alloc_empty_page)
+    if (page != &alloc_empty_page && page->block_size <= ALLOC_MEDIUM_MAX)
         page->used |= ALLOC_PAGE_DIRECT;
     heap->direct[cls] = page;
 }
@@ -206,13 +228,18 @@ static bool page_to_full(alloc_heap_t *heap, alloc_page_t *page)
     return true;
 }
 
+/* The page got a block back. Its remote-free state stays USE_DELAYED: the
+ * next remote free goes through the delayed list once and sets NORMAL
+ * itself, so a page that goes full and back with local frees only (the
+ * common case) costs no atomic operation either way. */
 static void page_from_full(alloc_heap_t *heap, alloc_page_t *page)
 {
     alloc_queue_remove(&heap->full[page->class_idx], page);
     page->used &= ~ALLOC_PAGE_FULL;
-    alloc_page_set_tf_state(page, ALLOC_TF_NORMAL, false);
     alloc_queue_push_front(&heap->queue[page->class_idx], page);
 }
+
+static void heap_tick(alloc_heap_t *heap);
 
 /* Gives an empty page's slices back. */
 static void page_free(alloc_heap_t *heap, alloc_page_t *page)
@@ -224,6 +251,28 @@ static void page_free(alloc_heap_t *heap, alloc_page_t *page)
     if (heap->direct[cls] == page)
         set_direct(heap, cls, q->first ? q->first : &alloc_empty_page);
     alloc_segment_page_free(heap, page);
+    heap_tick(heap);
+}
+
+/* Every half purge delay, from a slow path: the emptied direct pages of
+ * classes above ALLOC_KEEP_MAX (pages of 2..16 slices, kept so that a
+ * malloc/free loop does not churn them) go back if they stayed empty, and
+ * the heap's free slices that are due are purged. */
+static void heap_tick(alloc_heap_t *heap)
+{
+    uint32_t now = alloc_os_now_ms();
+    if (now - heap->purge_ms < alloc_global.opt.purge_delay_ms / 2)
+        return;
+    heap->purge_ms = now;
+    for (unsigned c = alloc_size_class(ALLOC_KEEP_MAX) + 1; c < ALLOC_CLASSES; c++) {
+        alloc_page_t *page = heap->direct[c];
+        if (page != &alloc_empty_page && alloc_page_used(page) == 0 && !alloc_page_in_full(page)) {
+            alloc_page_collect(page);
+            if (alloc_page_used(page) == 0)
+                page_free(heap, page); /* re-enters heap_tick: purge_ms is already now */
+        }
+    }
+    alloc_segment_heap_purge(heap, now, false);
 }
 
 /* An empty page goes back to its segment, unless it is the heap's only page
@@ -317,7 +366,7 @@ static alloc_heap_t *parked_take_old(uint32_t now)
 {
     alloc_heap_t *old = NULL;
     for (alloc_heap_t *h = alloc_global.parked; h; h = h->next_idle)
-        if (now - h->parked_ms >= alloc_global.opt.purge_delay_ms)
+        if (parked_idle(h, now))
             old = h;
     if (old != NULL)
         parked_remove(old);
@@ -380,6 +429,7 @@ alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls)
 {
     if (atomic_load_explicit(&heap->delayed_free, memory_order_relaxed) != 0)
         alloc_heap_collect_delayed(heap);
+    heap_tick(heap);
     alloc_queue_t *q = &heap->queue[cls];
     alloc_page_t *page = queue_find(heap, cls);
     if (page == NULL && heap_absorb_old(heap))
@@ -431,8 +481,8 @@ static bool heap_holds_nothing(const alloc_heap_t *heap)
     return true;
 }
 
-/* The global purge's part for parked heaps: those parked for the purge
- * delay and not trimmed since (at most PARKED_TRIM_MAX per call, so a
+/* The global purge's part for parked heaps: those idle (parked_idle) and
+ * not trimmed since (at most PARKED_TRIM_MAX per call, so a
  * purge stays short; every parked heap when forced) are taken off the
  * list, trimmed, and put back — or, holding nothing any more, made free. */
 #define PARKED_TRIM_MAX 4
@@ -445,12 +495,13 @@ void alloc_heap_purge_parked(uint32_t now, bool force)
     pthread_mutex_lock(&alloc_global.heap_lock);
     for (pp = &alloc_global.parked; *pp && (force || n < PARKED_TRIM_MAX);) {
         alloc_heap_t *h = *pp;
-        if (force || (!h->trimmed && now - h->parked_ms >= alloc_global.opt.purge_delay_ms)) {
+        if (force || (!h->trimmed && parked_idle(h, now))) {
             *pp = h->next_idle;
             atomic_fetch_sub_explicit(&alloc_global.nparked, 1, memory_order_relaxed);
             h->next_idle = work;
             work = h;
             n++;
+            alloc_global.ntrimming++;
         } else {
             pp = &h->next_idle;
         }
@@ -470,6 +521,7 @@ void alloc_heap_purge_parked(uint32_t now, bool force)
         } else {
             parked_push(h);
         }
+        alloc_global.ntrimming--;
     }
     pthread_mutex_unlock(&alloc_global.heap_lock);
 }

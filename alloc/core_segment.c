@@ -308,35 +308,53 @@ static alloc_page_t *slices_take(alloc_heap_t *heap, alloc_segment_t *seg, unsig
     return page;
 }
 
-/* The lowest run of n free slices in mask, or 0 (slice 0 is never free). */
+/* Where in mask to put a page of n slices, or 0 when it does not fit
+ * (slice 0 is never free). One slice: the lowest free one. More: the end
+ * of the smallest run that holds them (the highest such run on a tie), so
+ * that pages of big blocks gather at the top of a segment and small pages
+ * at the bottom, and the runs that big blocks leave when freed are not cut
+ * up by small pages. */
 static unsigned run_find(uint64_t f, unsigned n)
 {
+    f &= ALL_SLICES;
+    if (n == 1)
+        return f ? (unsigned)__builtin_ctzll(f) : 0;
     if ((unsigned)__builtin_popcountll(f) < n)
         return 0;
-    for (unsigned i = 1; i + n <= ALLOC_SLICES; i++) {
-        uint64_t m = run_mask(i, n);
-        if ((f & m) == m)
-            return i;
+    unsigned best = 0, best_len = ALLOC_SLICES + 1;
+    while (f != 0) {
+        unsigned i = (unsigned)__builtin_ctzll(f);
+        uint64_t rest = ~(f >> i);
+        unsigned len = rest == 0 ? ALLOC_SLICES - i : (unsigned)__builtin_ctzll(rest);
+        if (len >= n && len <= best_len) {
+            best_len = len;
+            best = i + len - n;
+        }
+        f &= ~run_mask(i, len);
     }
-    return 0;
+    return best;
 }
 
-/* First fit of n slices over heap's segments that have free slices (they
- * come first: the walk stops at the first full one). */
+/* A run of n free slices in heap's segments that have free slices (they
+ * come first: the walk stops at the first full one): first fit among the
+ * dirty ones, else first fit among any. Resident memory first: a page
+ * carved there costs no page faults, and the dirty slices a heap reuses
+ * are slices that do not sit idle in RSS until they are purged. */
 static alloc_page_t *slices_find(alloc_heap_t *heap, unsigned n)
 {
-    for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = seg->hnext) {
-        unsigned i = run_find(seg->free_mask, n);
-        if (i != 0)
-            return slices_take(heap, seg, i, n);
-    }
+    for (int dirty = 1; dirty >= 0; dirty--)
+        for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = seg->hnext) {
+            uint64_t f = seg->free_mask & (dirty ? seg->dirty_mask : ~(uint64_t)0);
+            unsigned i = run_find(f, n);
+            if (i != 0)
+                return slices_take(heap, seg, i, n);
+        }
     return NULL;
 }
 
 alloc_page_t *alloc_segment_page_new(alloc_heap_t *heap, unsigned n)
 {
     alloc_segment_purge(false);
-    alloc_segment_heap_purge(heap, false);
     alloc_page_t *page = slices_find(heap, n);
     if (page != NULL)
         return page;
@@ -368,7 +386,6 @@ void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page)
     seg->free_mask |= run_mask(i, n);
     if (seg->free_mask == ALL_SLICES && ++heap->nempty > 1)
         segment_release(heap, seg, now);
-    alloc_segment_heap_purge(heap, false);
     alloc_segment_purge(false);
 }
 
@@ -408,14 +425,9 @@ static void purge_slices(alloc_segment_t *seg, uint64_t mask)
     seg->dirty_mask &= ~mask;
 }
 
-/* The owner purges its own segments' due slices, every half delay (every
- * time with a delay of 0, or when forced). */
-void alloc_segment_heap_purge(alloc_heap_t *heap, bool force)
+/* The owner purges its own segments' due slices (every one when forced). */
+void alloc_segment_heap_purge(alloc_heap_t *heap, uint32_t now, bool force)
 {
-    uint32_t now = alloc_os_now_ms();
-    if (!force && now - heap->purge_ms < alloc_global.opt.purge_delay_ms / 2)
-        return;
-    heap->purge_ms = now;
     for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = seg->hnext) {
         uint64_t due = due_slices(seg, now, force);
         if (due != 0)
@@ -434,7 +446,7 @@ void alloc_segment_heap_trim(alloc_heap_t *heap)
         if (seg->free_mask == ALL_SLICES)
             segment_release(heap, seg, now);
     }
-    alloc_segment_heap_purge(heap, true);
+    alloc_segment_heap_purge(heap, now, true);
 }
 
 /* Lowers the break over fully free, clean-or-old pool segments at its top.

@@ -95,7 +95,7 @@ alloc_page_t *alloc_segment_page_new(alloc_heap_t *heap, unsigned n);
 void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page); /* slices back */
 void alloc_segment_adopt(alloc_heap_t *heap, alloc_segment_t *seg);
 void alloc_segment_move_all(alloc_heap_t *dst, alloc_heap_t *src);
-void alloc_segment_heap_purge(alloc_heap_t *heap, bool force); /* its due (or all) slices */
+void alloc_segment_heap_purge(alloc_heap_t *heap, uint32_t now, bool force); /* due/all slices */
 void alloc_segment_heap_trim(alloc_heap_t *heap); /* empty segments to the pool, purge all */
 void alloc_map_set(_Atomic uint64_t *map, uintptr_t region, bool on);
 bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region);

@@ -47,6 +47,7 @@
  * cycle through memory that is already mapped and resident, without a
  * system call. */
 #define ALLOC_CLASSES 60
+#define ALLOC_KEEP_MAX ((size_t)8 << 10) /* classes up to this keep an empty page (see core_heap.c) */
 #define ALLOC_MEDIUM_MAX ((size_t)128 << 10)
 #define ALLOC_SMALL_MAX ((size_t)1 << 20)
 #define ALLOC_MIN_ALIGN 16
@@ -201,7 +202,8 @@ typedef struct alloc_heap {
     struct alloc_segment *segs;          /* owner: its segments, those with free slices first */
     uint32_t nsegs;                      /* owner: segments in `segs` */
     uint32_t nempty;                     /* owner: of those, with every slice free */
-    uint32_t purge_ms;                   /* owner: when its free slices were last purged */
+    uint32_t purge_ms;                   /* owner: when idle pages and free slices were last
+                                            given back (every half purge delay) */
     uint32_t parked_ms;                  /* heap lock: when it was parked */
     uint32_t trimmed;                    /* heap lock: parked and trimmed since (nothing due) */
     struct alloc_heap *next_all;         /* heap lock: every heap ever made */
@@ -239,6 +241,7 @@ typedef struct alloc_global {
     alloc_heap_t *parked;        /* heap lock: parked heaps, most recently parked first */
     alloc_heap_t *free_heaps;    /* heap lock: heaps holding nothing */
     _Atomic uint32_t nparked;    /* heaps on `parked` (read without the lock as a hint) */
+    uint32_t ntrimming;          /* heap lock: parked heaps the purge has out to trim */
     _Atomic uint32_t nlive;      /* heaps owned by running threads */
     uint8_t *meta_cur, *meta_end;/* heap lock: bump area for heaps */
     pthread_key_t thread_key;    /* destructor parks a dead thread's heap */
