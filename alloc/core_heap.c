@@ -42,6 +42,8 @@ static bool parked_idle(const alloc_heap_t *heap, uint32_t now)
     return now - heap->parked_ms >= IDLE_AFTER * alloc_global.opt.purge_delay_ms + 100;
 }
 
+static void heap_free_empty_pages(alloc_heap_t *heap);
+
 /* ---- heap structs (heap lock) ------------------------------------------- */
 
 static void heap_clear(alloc_heap_t *heap)
@@ -156,13 +158,18 @@ alloc_heap_t *alloc_heap_get(void)
     return heap;
 }
 
-/* pthread key destructor: the thread is exiting; its heap waits, whole,
- * for the next thread. */
+/* pthread key destructor: the thread is exiting; its heap waits, with the
+ * pages that hold blocks, for the next thread. Its empty pages go back to
+ * its segments first and its empty segments to the pool (still resident,
+ * for whichever heap needs them next): what a parked heap keeps is what
+ * it cannot give back. */
 void alloc_heap_thread_done(void *arg)
 {
     alloc_heap_t *heap = arg;
     if (heap == NULL || heap == &alloc_empty_heap)
         return;
+    heap_free_empty_pages(heap);
+    alloc_segment_heap_release_empty(heap);
     if (alloc_tls_heap == heap)
         alloc_tls_heap = &alloc_empty_heap;
     uint32_t now = alloc_os_now_ms();
@@ -402,7 +409,7 @@ static bool heap_absorb_old(alloc_heap_t *heap)
  * never-used blocks. Freed blocks come before fresh ones, so that blocks
  * other threads gave back are reused instead of piling up on pages further
  * down the queue while new memory is carved. NULL when none has room. */
-#define QUEUE_SEARCH 8
+#define QUEUE_SEARCH 64
 static alloc_page_t *queue_find(alloc_heap_t *heap, unsigned cls)
 {
     alloc_page_t *page, *next, *extendable = NULL;
@@ -456,6 +463,14 @@ alloc_page_t *alloc_heap_page_for(alloc_heap_t *heap, unsigned cls)
  * its free slices to the OS. */
 void alloc_heap_trim(alloc_heap_t *heap)
 {
+    heap_free_empty_pages(heap);
+    alloc_segment_heap_trim(heap);
+}
+
+/* Every page of heap that holds no block goes back to its segment, the
+ * pages kept empty for reuse included. */
+static void heap_free_empty_pages(alloc_heap_t *heap)
+{
     alloc_heap_collect_delayed(heap);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
         alloc_page_t *next;
@@ -468,7 +483,6 @@ void alloc_heap_trim(alloc_heap_t *heap)
         }
         set_direct(heap, c, heap->queue[c].first ? heap->queue[c].first : &alloc_empty_page);
     }
-    alloc_segment_heap_trim(heap);
 }
 
 static bool heap_holds_nothing(const alloc_heap_t *heap)

@@ -7,16 +7,21 @@
  * break, an ASLR collision) segments come from mmap, silently. If someone
  * else moved the break, the next brk segment simply starts above it.
  *
- * Every segment belongs to one thread heap, and its thread is the only one
- * that carves pages out of it (first fit over the free-slice mask) or gives
- * their slices back: no lock on that path, which is what lets threads that
- * churn pages (medium and big blocks freed and allocated again, threads
- * passing blocks around) scale. A heap's segments are kept with those that
- * have free slices first. A segment whose every slice is free goes back to
+ * Pages of one slice (blocks up to 8 KiB: the pages small blocks churn
+ * through) come from segments that belong to one thread heap, whose thread
+ * is the only one that carves them out of the free-slice mask or gives
+ * their slices back: no lock on that path. A heap's segments are kept with
+ * those that have free slices first; one whose every slice is free goes to
  * the global pool (seg_lock), except one the heap keeps as a spare so that
  * a page allocated and freed at a segment's edge does not bounce through
- * the pool. A heap that needs a segment takes one from the pool (the most
- * recently pooled, the likeliest to be resident), else a new one.
+ * the pool. Pages of two slices and more (medium blocks, and big blocks of
+ * 128 KiB .. 1 MiB one per page) come from *shared* segments under
+ * seg_lock, so that the memory they free is reused by whichever thread
+ * needs it next: per-heap segments there doubled the peak RSS of programs
+ * whose threads pass such blocks around (each heap kept its own freed
+ * runs), for one lock per page of those sizes. A heap or the shared set
+ * that needs a segment takes one from the pool (the most recently pooled,
+ * the likeliest to be resident), else a new one.
  *
  * Freed slices stay dirty (resident) for STRATA_PURGE_DELAY_MS so that
  * churn does not fault, then they are returned with MADV_DONTNEED: by the
@@ -138,6 +143,7 @@ static alloc_segment_t *segment_init(uintptr_t base, unsigned backend)
     seg->heap = NULL;
     seg->hnext = seg->hprev = NULL;
     seg->in_pool = 0;
+    seg->shared = 0;
     for (unsigned i = 0; i < ALLOC_SLICES; i++)
         seg->pages[i].head = &seg->pages[i]; /* no page: block_size 0 */
     segment_link(seg);
@@ -285,21 +291,16 @@ static void segment_release(alloc_heap_t *heap, alloc_segment_t *seg, uint32_t n
     pthread_mutex_unlock(&alloc_global.seg_lock);
 }
 
-/* ---- slices <-> pages (owner only) ---------------------------------------- */
+/* ---- slices <-> pages ------------------------------------------------------ */
 
-/* Takes slices [i, i+n) of seg as one page; returns its head descriptor. */
-static alloc_page_t *slices_take(alloc_heap_t *heap, alloc_segment_t *seg, unsigned i, unsigned n)
+/* Makes slices [i, i+n) of seg one page; returns its head descriptor. The
+ * caller owns seg's masks (its heap's thread, or seg_lock for shared). */
+static alloc_page_t *run_take(alloc_segment_t *seg, unsigned i, unsigned n)
 {
     uint64_t m = run_mask(i, n);
     bool fresh = (seg->dirty_mask & m) == 0;
-    if (seg->free_mask == ALL_SLICES)
-        heap->nempty--;
     seg->free_mask &= ~m;
     seg->dirty_mask |= m;
-    if (seg->free_mask == 0 && seg->hnext != NULL) { /* full: to the back */
-        heap_seg_remove(heap, seg);
-        heap_seg_insert(heap, seg, false);
-    }
     alloc_page_t *page = &seg->pages[i];
     for (unsigned k = 0; k < n; k++)
         seg->pages[i + k].head = page;
@@ -308,12 +309,23 @@ static alloc_page_t *slices_take(alloc_heap_t *heap, alloc_segment_t *seg, unsig
     return page;
 }
 
+/* Gives the page's slices back to seg's masks (dirty, stamped with now). */
+static void run_give(alloc_segment_t *seg, alloc_page_t *page, uint32_t now)
+{
+    unsigned i = (unsigned)(page - seg->pages), n = page->slice_count;
+    for (unsigned k = 0; k < n; k++) {
+        memset(&seg->pages[i + k], 0, sizeof seg->pages[0]);
+        seg->pages[i + k].head = &seg->pages[i + k];
+        seg->freed_ms[i + k] = now;
+    }
+    seg->free_mask |= run_mask(i, n);
+}
+
 /* Where in mask to put a page of n slices, or 0 when it does not fit
  * (slice 0 is never free). One slice: the lowest free one. More: the end
  * of the smallest run that holds them (the highest such run on a tie), so
- * that pages of big blocks gather at the top of a segment and small pages
- * at the bottom, and the runs that big blocks leave when freed are not cut
- * up by small pages. */
+ * that pages of big blocks gather at the top of a segment and the runs
+ * they leave when freed are not cut up by smaller pages. */
 static unsigned run_find(uint64_t f, unsigned n)
 {
     f &= ALL_SLICES;
@@ -335,57 +347,157 @@ static unsigned run_find(uint64_t f, unsigned n)
     return best;
 }
 
-/* A run of n free slices in heap's segments that have free slices (they
- * come first: the walk stops at the first full one): first fit among the
- * dirty ones, else first fit among any. Resident memory first: a page
- * carved there costs no page faults, and the dirty slices a heap reuses
- * are slices that do not sit idle in RSS until they are purged. */
-static alloc_page_t *slices_find(alloc_heap_t *heap, unsigned n)
+/* Where a page of n slices fits in seg, resident slices first (a page
+ * carved there costs no page faults, and dirty slices reused are slices
+ * that do not sit idle in RSS until purged); 0 if nowhere. */
+static unsigned seg_fit(const alloc_segment_t *seg, unsigned n, bool dirty_only)
+{
+    return run_find(seg->free_mask & (dirty_only ? seg->dirty_mask : ~(uint64_t)0), n);
+}
+
+/* ---- one-slice pages from the heap's own segments (owner only) ---------- */
+
+static alloc_page_t *own_take(alloc_heap_t *heap, alloc_segment_t *seg, unsigned i)
+{
+    if (seg->free_mask == ALL_SLICES)
+        heap->nempty--;
+    alloc_page_t *page = run_take(seg, i, 1);
+    if (seg->free_mask == 0 && seg->hnext != NULL) { /* full: to the back */
+        heap_seg_remove(heap, seg);
+        heap_seg_insert(heap, seg, false);
+    }
+    return page;
+}
+
+/* Over the heap's segments that have free slices (they come first: the
+ * walk stops at the first full one), dirty slices first. */
+static alloc_page_t *own_page_new(alloc_heap_t *heap)
 {
     for (int dirty = 1; dirty >= 0; dirty--)
         for (alloc_segment_t *seg = heap->segs; seg && seg->free_mask != 0; seg = seg->hnext) {
-            uint64_t f = seg->free_mask & (dirty ? seg->dirty_mask : ~(uint64_t)0);
-            unsigned i = run_find(f, n);
+            unsigned i = seg_fit(seg, 1, dirty);
             if (i != 0)
-                return slices_take(heap, seg, i, n);
+                return own_take(heap, seg, i);
         }
-    return NULL;
-}
-
-alloc_page_t *alloc_segment_page_new(alloc_heap_t *heap, unsigned n)
-{
-    alloc_segment_purge(false);
-    alloc_page_t *page = slices_find(heap, n);
-    if (page != NULL)
-        return page;
     alloc_segment_t *seg = pool_take();
     if (seg == NULL)
         seg = segment_new();
     if (seg == NULL)
         return NULL;
     alloc_segment_adopt(heap, seg);
-    return slices_take(heap, seg, run_find(seg->free_mask, n), n);
+    return own_take(heap, seg, seg_fit(seg, 1, false));
 }
 
-/* Gives the page's slices back to its segment (dirty, stamped with the
- * time); an empty segment beyond the heap's one spare goes to the pool. */
-void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page)
+static void own_page_free(alloc_heap_t *heap, alloc_segment_t *seg, alloc_page_t *page, uint32_t now)
 {
-    alloc_segment_t *seg = segment_of(page);
-    unsigned i = (unsigned)(page - seg->pages), n = page->slice_count;
-    uint32_t now = alloc_os_now_ms();
-    for (unsigned k = 0; k < n; k++) {
-        memset(&seg->pages[i + k], 0, sizeof seg->pages[0]);
-        seg->pages[i + k].head = &seg->pages[i + k];
-        seg->freed_ms[i + k] = now;
-    }
     if (seg->free_mask == 0 && seg != heap->segs) { /* had no room: to the front */
         heap_seg_remove(heap, seg);
         heap_seg_insert(heap, seg, true);
     }
-    seg->free_mask |= run_mask(i, n);
+    run_give(seg, page, now);
     if (seg->free_mask == ALL_SLICES && ++heap->nempty > 1)
         segment_release(heap, seg, now);
+}
+
+/* ---- pages of 2+ slices from the shared segments (seg_lock) -------------- */
+
+static void shared_insert(alloc_segment_t *seg)
+{
+    seg->shared = 1;
+    seg->heap = NULL;
+    seg->hprev = NULL;
+    seg->hnext = alloc_global.shared;
+    if (alloc_global.shared)
+        alloc_global.shared->hprev = seg;
+    alloc_global.shared = seg;
+    alloc_global.nshared_empty++;
+}
+
+static void shared_remove(alloc_segment_t *seg)
+{
+    if (seg->hprev)
+        seg->hprev->hnext = seg->hnext;
+    else
+        alloc_global.shared = seg->hnext;
+    if (seg->hnext)
+        seg->hnext->hprev = seg->hprev;
+    seg->hnext = seg->hprev = NULL;
+}
+
+/* A run of n slices from the shared segments, or 0 with *seg NULL. */
+static unsigned shared_fit(unsigned n, alloc_segment_t **out)
+{
+    for (int dirty = 1; dirty >= 0; dirty--)
+        for (alloc_segment_t *seg = alloc_global.shared; seg; seg = seg->hnext) {
+            unsigned i = seg->free_mask != 0 ? seg_fit(seg, n, dirty) : 0;
+            if (i != 0) {
+                *out = seg;
+                return i;
+            }
+        }
+    *out = NULL;
+    return 0;
+}
+
+static alloc_page_t *shared_take(alloc_segment_t *seg, unsigned i, unsigned n)
+{
+    if (seg->free_mask == ALL_SLICES)
+        alloc_global.nshared_empty--;
+    return run_take(seg, i, n);
+}
+
+static alloc_page_t *shared_page_new(unsigned n)
+{
+    alloc_segment_t *seg;
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    unsigned i = shared_fit(n, &seg);
+    if (seg == NULL && (seg = alloc_global.pool) != NULL) {
+        pool_remove(seg);
+        shared_insert(seg);
+        i = seg_fit(seg, n, false);
+    }
+    alloc_page_t *page = seg != NULL ? shared_take(seg, i, n) : NULL;
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+    if (page != NULL || (seg = segment_new()) == NULL)
+        return page;
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    shared_insert(seg);
+    page = shared_take(seg, seg_fit(seg, n, false), n);
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+    return page;
+}
+
+/* An empty shared segment beyond one spare goes to the pool. */
+static void shared_page_free(alloc_segment_t *seg, alloc_page_t *page, uint32_t now)
+{
+    pthread_mutex_lock(&alloc_global.seg_lock);
+    run_give(seg, page, now);
+    if (seg->free_mask == ALL_SLICES && ++alloc_global.nshared_empty > 1) {
+        alloc_global.nshared_empty--;
+        shared_remove(seg);
+        seg->shared = 0;
+        pool_push(seg, now);
+    }
+    pthread_mutex_unlock(&alloc_global.seg_lock);
+}
+
+/* ---- pages -------------------------------------------------------------------- */
+
+alloc_page_t *alloc_segment_page_new(alloc_heap_t *heap, unsigned n)
+{
+    alloc_segment_purge(false);
+    return n == 1 ? own_page_new(heap) : shared_page_new(n);
+}
+
+/* Gives the page's slices back to its segment. */
+void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page)
+{
+    alloc_segment_t *seg = segment_of(page);
+    uint32_t now = alloc_os_now_ms();
+    if (seg->shared)
+        shared_page_free(seg, page, now);
+    else
+        own_page_free(heap, seg, page, now);
     alloc_segment_purge(false);
 }
 
@@ -435,9 +547,8 @@ void alloc_segment_heap_purge(alloc_heap_t *heap, uint32_t now, bool force)
     }
 }
 
-/* malloc_trim of one heap's segments (owner): every empty one to the pool,
- * the others' free slices purged now. */
-void alloc_segment_heap_trim(alloc_heap_t *heap)
+/* Every empty segment of heap (owner) goes to the pool, the spare too. */
+void alloc_segment_heap_release_empty(alloc_heap_t *heap)
 {
     uint32_t now = alloc_os_now_ms();
     alloc_segment_t *next;
@@ -446,7 +557,14 @@ void alloc_segment_heap_trim(alloc_heap_t *heap)
         if (seg->free_mask == ALL_SLICES)
             segment_release(heap, seg, now);
     }
-    alloc_segment_heap_purge(heap, now, true);
+}
+
+/* malloc_trim of one heap's segments (owner): every empty one to the pool,
+ * the others' free slices purged now. */
+void alloc_segment_heap_trim(alloc_heap_t *heap)
+{
+    alloc_segment_heap_release_empty(heap);
+    alloc_segment_heap_purge(heap, alloc_os_now_ms(), true);
 }
 
 /* Lowers the break over fully free, clean-or-old pool segments at its top.
@@ -481,7 +599,27 @@ struct pool_work {
     unsigned npurge;
     alloc_segment_t *unmap[POOL_PURGE_MAX]; /* unlinked already: unmap */
     unsigned nunmap;
+    alloc_segment_t *shared[POOL_PURGE_MAX]; /* shared, their due slices taken: purge, give back */
+    uint64_t smask[POOL_PURGE_MAX];
+    unsigned nshared;
 };
+
+/* Takes the due free slices of shared segments out of their free masks
+ * (nobody carves them while they are purged). seg_lock held. */
+static void shared_collect(uint32_t now, bool force, struct pool_work *w)
+{
+    for (alloc_segment_t *seg = alloc_global.shared; seg && w->nshared < POOL_PURGE_MAX;
+         seg = seg->hnext) {
+        uint64_t due = due_slices(seg, now, force);
+        if (due == 0)
+            continue;
+        if (seg->free_mask == ALL_SLICES)
+            alloc_global.nshared_empty--;
+        seg->free_mask &= ~due;
+        w->shared[w->nshared] = seg;
+        w->smask[w->nshared++] = due;
+    }
+}
 
 /* Picks the pool's due work (seg_lock held): clean mmap segments pooled
  * for POOL_UNMAP_AFTER delays are unmapped, due dirty slices purged. */
@@ -512,11 +650,19 @@ static void pool_run(struct pool_work *w)
         alloc_os_munmap(w->unmap[k], ALLOC_SEGMENT_SIZE);
     for (unsigned k = 0; k < w->npurge; k++)
         purge_slices(w->purge[k], w->mask[k]);
-    if (w->npurge == 0)
+    for (unsigned k = 0; k < w->nshared; k++)
+        purge_slices(w->shared[k], w->smask[k]);
+    if (w->npurge == 0 && w->nshared == 0)
         return;
     pthread_mutex_lock(&alloc_global.seg_lock);
     for (unsigned k = 0; k < w->npurge; k++)
         pool_push(w->purge[k], w->purge[k]->pooled_ms);
+    for (unsigned k = 0; k < w->nshared; k++) {
+        alloc_segment_t *seg = w->shared[k];
+        seg->free_mask |= w->smask[k];
+        if (seg->free_mask == ALL_SLICES)
+            alloc_global.nshared_empty++;
+    }
     pthread_mutex_unlock(&alloc_global.seg_lock);
 }
 
@@ -538,14 +684,16 @@ void alloc_segment_purge(bool force)
         return;
     alloc_heap_purge_parked(now, force);
     struct pool_work w;
-    do { /* a bounded batch at a time; malloc_trim goes on until the pool is done */
-        w.npurge = w.nunmap = 0;
+    do { /* a bounded batch at a time; malloc_trim goes on until all is done */
+        w.npurge = w.nunmap = w.nshared = 0;
         pthread_mutex_lock(&alloc_global.seg_lock);
         pool_collect(now, force, &w);
+        shared_collect(now, force, &w);
         brk_trim(now, force);
         pthread_mutex_unlock(&alloc_global.seg_lock);
         pool_run(&w);
-    } while (force && (w.npurge == POOL_PURGE_MAX || w.nunmap == POOL_PURGE_MAX));
+    } while (force && (w.npurge == POOL_PURGE_MAX || w.nunmap == POOL_PURGE_MAX ||
+                       w.nshared == POOL_PURGE_MAX));
     if (force) { /* what was purged just now is clean: the break can come down */
         pthread_mutex_lock(&alloc_global.seg_lock);
         brk_trim(now, true);

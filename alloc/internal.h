@@ -96,6 +96,7 @@ void alloc_segment_page_free(alloc_heap_t *heap, alloc_page_t *page); /* slices 
 void alloc_segment_adopt(alloc_heap_t *heap, alloc_segment_t *seg);
 void alloc_segment_move_all(alloc_heap_t *dst, alloc_heap_t *src);
 void alloc_segment_heap_purge(alloc_heap_t *heap, uint32_t now, bool force); /* due/all slices */
+void alloc_segment_heap_release_empty(alloc_heap_t *heap); /* empty segments to the pool */
 void alloc_segment_heap_trim(alloc_heap_t *heap); /* empty segments to the pool, purge all */
 void alloc_map_set(_Atomic uint64_t *map, uintptr_t region, bool on);
 bool alloc_map_test(const _Atomic uint64_t *map, uintptr_t region);

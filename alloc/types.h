@@ -146,6 +146,8 @@ typedef struct alloc_segment {
     struct alloc_segment *hprev;
     uint32_t pooled_ms;          /* seg lock: when it entered the pool */
     uint32_t in_pool;            /* seg lock: on alloc_global.pool now */
+    uint32_t shared;             /* seg lock: on the shared list (pages of 2+ slices for any
+                                    heap; seg lock guards its masks then); heap is NULL */
     struct alloc_segment *next;  /* seg lock: list of all segments */
     struct alloc_segment *prev;
     alloc_page_t pages[ALLOC_SLICES]; /* one descriptor per slice */
@@ -231,6 +233,8 @@ typedef struct alloc_global {
     alloc_segment_t *segments;   /* seg lock: every live segment */
     alloc_segment_t *pool;       /* seg lock: empty segments no heap owns (via hnext) */
     uint32_t npool;              /* seg lock: segments in the pool */
+    alloc_segment_t *shared;     /* seg lock: shared segments (via hnext) */
+    uint32_t nshared_empty;      /* seg lock: shared segments with every slice free */
     uintptr_t brk_start;         /* seg lock: first byte of our brk area (0 = none) */
     uintptr_t brk_end;           /* seg lock: our current break */
     int brk_failed;              /* seg lock: auto mode moved on to mmap */

@@ -265,7 +265,7 @@ START_TEST(heap_absorb)
     pthread_t t;
     pthread_create(&t, NULL, make_and_exit, NULL);
     pthread_join(t, NULL);
-    struct timespec ts = {0, 30 * 1000 * 1000};
+    struct timespec ts = {0, 250 * 1000 * 1000}; /* idle: 10 purge delays + 100 ms */
     nanosleep(&ts, NULL);
     void *p = strata_malloc(5000); /* a class this thread has no page of yet */
     strata_alloc_stats_t s = stats();
