@@ -202,6 +202,8 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
     uintptr_t a = (uintptr_t)p;
     alloc_page_t *page = alloc_page_at(a & ~(uintptr_t)ALLOC_SEGMENT_MASK, a);
     size_t bs = page->block_size;
+    if (bs == 0 && page->freed_bs != 0 && (a & (ALLOC_SLICE_SIZE - 1)) == 0)
+        alloc_report_bad_free(fn, p, fn[0] == 'r' ? ALLOC_BAD_FREED : ALLOC_BAD_DOUBLE, page->freed_bs);
     if (bs == 0 || a < (uintptr_t)page->start)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     uintptr_t off = a - (uintptr_t)page->start;

@@ -302,8 +302,10 @@ static alloc_page_t *run_take(alloc_segment_t *seg, unsigned i, unsigned n)
     seg->free_mask &= ~m;
     seg->dirty_mask |= m;
     alloc_page_t *page = &seg->pages[i];
-    for (unsigned k = 0; k < n; k++)
+    for (unsigned k = 0; k < n; k++) {
         seg->pages[i + k].head = page;
+        seg->pages[i + k].freed_bs = 0;
+    }
     page->slice_count = (uint8_t)n;
     page->fresh = fresh;
     return page;
@@ -313,11 +315,13 @@ static alloc_page_t *run_take(alloc_segment_t *seg, unsigned i, unsigned n)
 static void run_give(alloc_segment_t *seg, alloc_page_t *page, uint32_t now)
 {
     unsigned i = (unsigned)(page - seg->pages), n = page->slice_count;
+    uint32_t bs = page->block_size;
     for (unsigned k = 0; k < n; k++) {
         memset(&seg->pages[i + k], 0, sizeof seg->pages[0]);
         seg->pages[i + k].head = &seg->pages[i + k];
         seg->freed_ms[i + k] = now;
     }
+    seg->pages[i].freed_bs = bs;
     seg->free_mask |= run_mask(i, n);
 }
 

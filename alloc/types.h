@@ -126,6 +126,10 @@ typedef struct alloc_page {
     uint8_t slice_count;         /* slices in this page (head only) */
     uint8_t is_zero;             /* owner only: blocks on `free` are zero past word 1 */
     uint8_t fresh;               /* the page's memory came zeroed from the kernel */
+    uint32_t freed_bs;           /* slice that holds no page: the block size of the page that
+                                    started here when it was released (0: none), so that a
+                                    second free of a big block (one per page) is told as a
+                                    double free until the slice is used again */
     struct alloc_page *next;     /* owner's queue */
     struct alloc_page *prev;     /* owner's queue */
 } __attribute__((aligned(128))) alloc_page_t; /* a power of two: found by shifts */
