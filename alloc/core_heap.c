@@ -200,9 +200,7 @@ void alloc_heap_fork_child(void)
  * the old one (which must still be this heap's: set the direct page away
  * from a page BEFORE giving the page up). The flag keeps an emptied page
  * from going back (free does not take the slow path for it), so that a
- * malloc/free loop does not carve and release a page each time; pages of
- * one big block never get it (each would keep up to 1 MiB resident), and
- * heap_tick gives back emptied direct pages of classes above ALLOC_KEEP_MAX. */
+ * malloc/free loop does not carve and release a page each time. */
 static void set_direct(alloc_heap_t *heap, unsigned cls, alloc_page_t *page)
 {
     alloc_page_t *old = heap->direct[cls];
@@ -210,7 +208,7 @@ static void set_direct(alloc_heap_t *heap, unsigned cls, alloc_page_t *page)
         return;
     if (old != &alloc_empty_page)
         old->used &= ~ALLOC_PAGE_DIRECT;
-    if (page != &alloc_empty_page && page->block_size <= ALLOC_MEDIUM_MAX)
+    if (page != &alloc_empty_page)
         page->used |= ALLOC_PAGE_DIRECT;
     heap->direct[cls] = page;
 }
@@ -261,36 +259,24 @@ static void page_free(alloc_heap_t *heap, alloc_page_t *page)
     heap_tick(heap);
 }
 
-/* Every half purge delay, from a slow path: the emptied direct pages of
- * classes above ALLOC_KEEP_MAX (pages of 2..16 slices, kept so that a
- * malloc/free loop does not churn them) go back if they stayed empty, and
- * the heap's free slices that are due are purged. */
+/* Every half purge delay, from a slow path: the heap's free slices that
+ * are due are purged. */
 static void heap_tick(alloc_heap_t *heap)
 {
     uint32_t now = alloc_os_now_ms();
     if (now - heap->purge_ms < alloc_global.opt.purge_delay_ms / 2)
         return;
     heap->purge_ms = now;
-    for (unsigned c = alloc_size_class(ALLOC_KEEP_MAX) + 1; c < ALLOC_CLASSES; c++) {
-        alloc_page_t *page = heap->direct[c];
-        if (page != &alloc_empty_page && alloc_page_used(page) == 0 && !alloc_page_in_full(page)) {
-            alloc_page_collect(page);
-            if (alloc_page_used(page) == 0)
-                page_free(heap, page); /* re-enters heap_tick: purge_ms is already now */
-        }
-    }
     alloc_segment_heap_purge(heap, now, false);
 }
 
 /* An empty page goes back to its segment, unless it is the heap's only page
- * of a class of medium blocks or smaller (then it stays, so that a
- * malloc/free loop does not carve and release a page every time; a page of
- * one big block goes at once, its slices reused by whatever comes next). */
+ * of its class (then it stays, so that a malloc/free loop does not carve
+ * and release a page every time). */
 void alloc_heap_retire_page(alloc_heap_t *heap, alloc_page_t *page)
 {
     alloc_queue_t *q = &heap->queue[page->class_idx];
-    if (alloc_page_in_full(page) ||
-        (q->first == page && page->next == NULL && page->block_size <= ALLOC_MEDIUM_MAX))
+    if (alloc_page_in_full(page) || (q->first == page && page->next == NULL))
         return;
     page_free(heap, page);
 }

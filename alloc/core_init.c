@@ -81,6 +81,8 @@ static void init_once(void)
     /* Never 0 (what malloc leaves there): a live block must not look free. */
     alloc_free_mark = key[1] ? key[1] : (uintptr_t)0xc2b2ae3d27d4eb4full;
     alloc_sizeclass_init();
+    for (unsigned c = 0; c < ALLOC_CLASSES; c++)
+        pthread_mutex_init(&alloc_global.shared_class[c].lock, NULL);
     alloc_options_read(&alloc_global.opt);
     alloc_global.key_ok =
         pthread_key_create(&alloc_global.thread_key, alloc_heap_thread_done) == 0;
@@ -124,6 +126,7 @@ void alloc_init(void)
  * touched by their owner (gone in the child) or atomically. */
 void alloc_fork_prepare(void)
 {
+    alloc_shared_fork_prepare();
     pthread_mutex_lock(&alloc_global.heap_lock);
     pthread_mutex_lock(&alloc_global.large_lock);
     pthread_mutex_lock(&alloc_global.seg_lock);
@@ -136,6 +139,7 @@ void alloc_fork_parent(void)
     pthread_mutex_unlock(&alloc_global.seg_lock);
     pthread_mutex_unlock(&alloc_global.large_lock);
     pthread_mutex_unlock(&alloc_global.heap_lock);
+    alloc_shared_fork_parent();
 }
 
 /* A thread that vanished in the fork may have left a page in the DELAYING
@@ -162,6 +166,7 @@ void alloc_fork_child(void)
     pthread_mutex_init(&alloc_global.seg_lock, NULL);
     pthread_mutex_init(&alloc_global.large_lock, NULL);
     pthread_mutex_init(&alloc_global.heap_lock, NULL);
+    alloc_shared_fork_child();
 }
 
 __attribute__((constructor)) static void alloc_constructor(void)

@@ -50,6 +50,8 @@ static void *pop_block(alloc_heap_t *heap, alloc_page_t *page, unsigned cls, boo
 
 static void *small_from_class(alloc_heap_t *heap, unsigned cls, bool *zero)
 {
+    if (cls >= alloc_shared_first)
+        return alloc_shared_malloc(cls, zero);
     alloc_page_t *page = heap->direct[cls];
     if (page->free == NULL) {
         page = alloc_heap_page_for(heap, cls);
@@ -68,8 +70,8 @@ static alloc_heap_t *heap_or_boot(bool *boot)
     if (alloc_likely(heap != &alloc_empty_heap))
         return heap;
     heap = alloc_heap_get();
-    *boot = heap == NULL && (alloc_tls_busy ||
-                             atomic_load_explicit(&alloc_global.init_state, memory_order_acquire) != 2);
+    *boot = heap == NULL && (alloc_tls_busy || atomic_load_explicit(&alloc_global.init_state,
+                                                                    memory_order_acquire) != 2);
     return heap;
 }
 
@@ -166,9 +168,14 @@ static bool worth_a_nudge(const alloc_page_t *page, uint32_t n)
 
 /* A free from a thread that does not own the page: one CAS pushing b on
  * the page's thread_free list (and counting it), or, for a full page or
- * one worth a nudge, a push on the owner's delayed list. */
+ * one worth a nudge, a push on the owner's delayed list. (Shared pages
+ * come here too, every thread being "not the owner".) */
 void alloc_free_remote(alloc_page_t *page, alloc_block_t *b)
 {
+    if (atomic_load_explicit(&page->heap, memory_order_relaxed) == &alloc_shared_heap) {
+        alloc_shared_free(page, b); /* medium and big blocks have no owner */
+        return;
+    }
     uintptr_t key = alloc_key;
     uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     for (;;) {
@@ -189,8 +196,8 @@ void alloc_free_remote(alloc_page_t *page, alloc_block_t *b)
         }
         b->next_enc = alloc_tf_list(tf) ^ key;
         uintptr_t next = ((uintptr_t)n << ALLOC_TF_COUNT_SHIFT) | (uintptr_t)b | st;
-        if (atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next, memory_order_release,
-                                                  memory_order_relaxed))
+        if (atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next,
+                                                  memory_order_release, memory_order_relaxed))
             return;
     }
 }
@@ -203,7 +210,8 @@ static alloc_page_t *checked_page(const void *p, const char *fn)
     alloc_page_t *page = alloc_page_at(a & ~(uintptr_t)ALLOC_SEGMENT_MASK, a);
     size_t bs = page->block_size;
     if (bs == 0 && page->freed_bs != 0 && (a & (ALLOC_SLICE_SIZE - 1)) == 0)
-        alloc_report_bad_free(fn, p, fn[0] == 'r' ? ALLOC_BAD_FREED : ALLOC_BAD_DOUBLE, page->freed_bs);
+        alloc_report_bad_free(fn, p, fn[0] == 'r' ? ALLOC_BAD_FREED : ALLOC_BAD_DOUBLE,
+                              page->freed_bs);
     if (bs == 0 || a < (uintptr_t)page->start)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     uintptr_t off = a - (uintptr_t)page->start;
@@ -232,8 +240,8 @@ static void foreign_free(void *p, int policy, const char *fn)
         alloc_report_bad_free(fn, p, ALLOC_BAD_INVALID, 0);
     atomic_fetch_add_explicit(&alloc_global.foreign_frees, 1, memory_order_relaxed);
     if (alloc_global.opt.verbose)
-        alloc_print("strata: %s: %p was not allocated by strata (it predates it); left alone\n",
-                    fn, p);
+        alloc_print("strata: %s: %p was not allocated by strata (it predates it); left alone\n", fn,
+                    p);
 }
 
 static void free_checked(void *p, int policy, const char *fn)

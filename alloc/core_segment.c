@@ -392,7 +392,8 @@ static alloc_page_t *own_page_new(alloc_heap_t *heap)
     return own_take(heap, seg, seg_fit(seg, 1, false));
 }
 
-static void own_page_free(alloc_heap_t *heap, alloc_segment_t *seg, alloc_page_t *page, uint32_t now)
+static void own_page_free(alloc_heap_t *heap, alloc_segment_t *seg, alloc_page_t *page,
+                          uint32_t now)
 {
     if (seg->free_mask == 0 && seg != heap->segs) { /* had no room: to the front */
         heap_seg_remove(heap, seg);
@@ -670,8 +671,9 @@ static void pool_run(struct pool_work *w)
     pthread_mutex_unlock(&alloc_global.seg_lock);
 }
 
-/* The global purge: parked heaps (whose trim may hand segments to the
- * pool), the pool, the break and the large cache. Looked at every half
+/* The global purge: parked heaps and the shared classes' kept pages (which
+ * may hand slices and segments back), the pool, the shared segments' free
+ * slices, the break and the large cache. Looked at every half
  * delay (every time with a delay of 0, or when forced). */
 void alloc_segment_purge(bool force)
 {
@@ -687,6 +689,7 @@ void alloc_segment_purge(bool force)
     if (!due)
         return;
     alloc_heap_purge_parked(now, force);
+    alloc_shared_purge(now, force);
     struct pool_work w;
     do { /* a bounded batch at a time; malloc_trim goes on until all is done */
         w.npurge = w.nunmap = w.nshared = 0;

@@ -18,6 +18,7 @@
 uint32_t alloc_class_size[ALLOC_CLASSES];
 uint8_t alloc_class_slices[ALLOC_CLASSES];
 uint8_t alloc_class_small[ALLOC_DIRECT_MAX + 1];
+unsigned alloc_shared_first;
 
 /* The class of a size <= ALLOC_SMALL_MAX, by arithmetic. */
 unsigned alloc_size_class(size_t size)
@@ -60,4 +61,5 @@ void alloc_sizeclass_init(void)
      * less on malloc's fast path for a 1 KiB table. */
     for (size_t i = 0; i <= ALLOC_DIRECT_MAX; i++)
         alloc_class_small[i] = (uint8_t)alloc_size_class(i);
+    alloc_shared_first = alloc_size_class(ALLOC_LOCAL_MAX) + 1;
 }

@@ -20,6 +20,8 @@ static void fill_classes(strata_alloc_stats_t *out, const uint64_t *in_use)
         for (unsigned c = 0; c < ALLOC_CLASSES; c++)
             out->classes[c].allocations += load64(&h->count[c].mallocs);
     pthread_mutex_unlock(&alloc_global.heap_lock);
+    for (unsigned c = alloc_shared_first; c < ALLOC_CLASSES; c++)
+        out->classes[c].allocations += load64(&alloc_global.shared_class[c].mallocs);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
         out->classes[c].block_size = alloc_class_size[c];
         out->classes[c].in_use = in_use[c];

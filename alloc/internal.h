@@ -87,6 +87,7 @@ extern uint8_t alloc_class_small[ALLOC_DIRECT_MAX + 1]; /* class of each size <=
 void alloc_sizeclass_init(void);
 unsigned alloc_size_class(size_t size); /* size <= ALLOC_SMALL_MAX */
 unsigned alloc_class_for_align(size_t size, size_t align); /* ALLOC_CLASSES if none */
+extern unsigned alloc_shared_first; /* the first class above ALLOC_LOCAL_MAX */
 
 /* ---- core_segment.c: segments, slices, the pool, the ownership maps, purging ---- */
 /* A page of n slices from heap's segments (or a pooled or new segment it
@@ -159,6 +160,15 @@ void alloc_heap_thread_done(void *heap);     /* key destructor: parks the heap *
 void alloc_heap_fork_child(void);            /* orphans the heaps of threads the fork left behind */
 void alloc_heap_trim(alloc_heap_t *heap);
 void alloc_heap_purge_parked(uint32_t now, bool force);
+
+/* ---- core_shared.c: medium and big blocks, pages shared by all threads ---- */
+extern alloc_heap_t alloc_shared_heap;
+void *alloc_shared_malloc(unsigned cls, bool *zero); /* cls >= alloc_shared_first; NULL: no memory */
+void alloc_shared_free(alloc_page_t *page, alloc_block_t *b);
+void alloc_shared_purge(uint32_t now, bool force);
+void alloc_shared_fork_prepare(void);
+void alloc_shared_fork_parent(void);
+void alloc_shared_fork_child(void);
 
 /* ---- core_malloc.c: slow paths of the malloc family ---- */
 void *alloc_malloc_slow(size_t size, alloc_heap_t *heap); /* size first: malloc tail-calls it */

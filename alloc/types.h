@@ -47,7 +47,7 @@
  * cycle through memory that is already mapped and resident, without a
  * system call. */
 #define ALLOC_CLASSES 60
-#define ALLOC_KEEP_MAX ((size_t)8 << 10) /* classes up to this keep an empty page (see core_heap.c) */
+#define ALLOC_LOCAL_MAX ((size_t)8 << 10) /* up to this, thread heaps; above, shared pages */
 #define ALLOC_MEDIUM_MAX ((size_t)128 << 10)
 #define ALLOC_SMALL_MAX ((size_t)1 << 20)
 #define ALLOC_MIN_ALIGN 16
@@ -192,6 +192,8 @@ enum alloc_heap_state {
     ALLOC_HEAP_ORPHANED = 4, /* in a forked child: its thread did not survive the fork and
                                 may have left it half-updated, so it is never taken or
                                 absorbed; its pages only take remote frees */
+    ALLOC_HEAP_SHARED = 5,   /* alloc_shared_heap: marks the shared pages of medium and big
+                                blocks, which belong to no thread (core_shared.c) */
 };
 
 /* A thread heap. Reached through a TLS pointer; "owner" is the thread that
@@ -216,6 +218,14 @@ typedef struct alloc_heap {
     struct alloc_heap *next_idle;        /* heap lock: the parked (newest first) or free list */
     int state;                           /* heap lock: enum alloc_heap_state */
 } alloc_heap_t;
+
+/* The process-wide pages of one medium or big class (core_shared.c). */
+typedef struct alloc_shared_class {
+    pthread_mutex_t lock;
+    alloc_queue_t queue; /* lock: the class's pages, those with room first */
+    uint64_t mallocs;    /* lock: blocks handed out */
+    uint32_t empty_ms;   /* lock: when the kept only page last became empty */
+} __attribute__((aligned(64))) alloc_shared_class_t;
 
 /* Options, read once from the environment. */
 typedef struct alloc_options {
@@ -243,6 +253,7 @@ typedef struct alloc_global {
     uintptr_t brk_end;           /* seg lock: our current break */
     int brk_failed;              /* seg lock: auto mode moved on to mmap */
     uint32_t last_purge_ms;      /* seg lock: the pool and parked heaps were last purged */
+    alloc_shared_class_t shared_class[ALLOC_CLASSES]; /* from alloc_shared_first on */
     alloc_large_t *large_cache;  /* large lock */
     size_t large_cache_bytes;    /* large lock */
     alloc_heap_t *heaps;         /* heap lock: all heaps */
