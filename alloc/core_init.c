@@ -78,6 +78,9 @@ static void init_once(void)
     uintptr_t key[2] = {0, 0};
     alloc_os_random(key, sizeof key);
     alloc_key = key[0] ? key[0] : (uintptr_t)0x9e3779b97f4a7c15ull;
+#if defined(ALLOC_HARDEN) && !(ALLOC_HARDEN & 1)
+    alloc_key = 0; /* the measurement variant: plain links (see fast.h) */
+#endif
     /* Never 0 (what malloc leaves there): a live block must not look free. */
     alloc_free_mark = key[1] ? key[1] : (uintptr_t)0xc2b2ae3d27d4eb4full;
     alloc_sizeclass_init();

@@ -14,7 +14,21 @@
 
 #include "internal.h"
 
+/* ALLOC_HARDEN 0 builds the measurement-only variant of bench/alloc.cmake
+ * (libstrata-malloc-nohardening.so), which drops the fast paths' checks
+ * (interior and double-free tests, the freed mark, encoded links, cleared
+ * link words) so that their cost can be measured against the same code;
+ * no installed library is ever built that way. */
+#ifndef ALLOC_HARDEN
+#define ALLOC_HARDEN 15
+#endif
+#define ALLOC_H_XOR (ALLOC_HARDEN & 1)
+#define ALLOC_H_MARK (ALLOC_HARDEN & 2)
+#define ALLOC_H_INTERIOR (ALLOC_HARDEN & 4)
+#define ALLOC_H_ZERO (ALLOC_HARDEN & 8)
+
 _Static_assert(sizeof(alloc_page_t) == 128, "alloc_page_at scales the slice index by 128");
+_Static_assert(offsetof(alloc_page_t, limit) + 8 <= 64, "free's fast path reads one cache line");
 
 /* The page descriptor of the slice holding address a, in segment seg:
  * ((a >> 16) & 63) * 128 in two operations. */
@@ -63,10 +77,12 @@ static inline __attribute__((always_inline)) void *alloc_malloc_inline(size_t si
         alloc_page_t *page = heap->direct[cls];
         alloc_block_t *b = page->free;
         if (alloc_likely(b != NULL) || (b = alloc_page_take_local(heap, page)) != NULL) {
-            page->free = (alloc_block_t *)(b->next_enc ^ heap->key);
+            page->free = (alloc_block_t *)(b->next_enc ^ (ALLOC_H_XOR ? heap->key : 0));
             page->used++;
-            b->next_enc = 0; /* no encoded link (a clue to the secret) left to the program */
-            b->freed = 0;    /* a live block must not look free */
+            if (ALLOC_H_ZERO)
+                b->next_enc = 0; /* no encoded link (a clue to the secret) left to the program */
+            if (ALLOC_H_MARK)
+                b->freed = 0;    /* a live block must not look free */
             heap->count[cls].mallocs++;
             return b;
         }
@@ -91,12 +107,14 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
     alloc_block_t *b = p;
     uintptr_t mark = alloc_free_mark;
     /* A slice without a page has div_magic 0 and limit 0: never carved. */
-    if (alloc_unlikely(!alloc_page_carved_block(page, off) || b->freed == mark)) {
+    if (alloc_unlikely(ALLOC_H_INTERIOR ? !alloc_page_carved_block(page, off) : page->block_size == 0) ||
+        (ALLOC_H_MARK && alloc_unlikely(b->freed == mark))) {
         alloc_free_slow(p, policy);
         return;
     }
-    b->freed = mark;
-    uintptr_t key = alloc_key;
+    if (ALLOC_H_MARK)
+        b->freed = mark;
+    uintptr_t key = ALLOC_H_XOR ? alloc_key : 0;
     alloc_heap_t *heap = alloc_tls_heap;
     if (alloc_likely(atomic_load_explicit(&page->heap, memory_order_relaxed) == heap)) {
         b->next_enc = (uintptr_t)page->local_free ^ key;

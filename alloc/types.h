@@ -112,15 +112,17 @@ typedef struct alloc_page {
                                     free's "is it mine?" compares it with the thread's
                                     heap; it changes only when a heap is absorbed */
     alloc_block_t *local_free;   /* owner only: blocks the owner freed since last collect */
-    uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
-    uint32_t span;               /* capacity * block_size: bytes handed out at least once */
-    uint32_t reserved;           /* blocks that fit in the page */
-    uint64_t limit;              /* (64 bits: free compares with it in memory) capacity * step, step = block_size * div_magic mod 2^64
+    uint64_t limit;              /* capacity * step, step = block_size * div_magic mod 2^64
                                     (in [block_size, 2 block_size)): for off in the page,
                                     off * div_magic mod 2^64 is k * step when off is block
                                     k's start, and >= 2^47 when off is not a multiple of
                                     block_size; so `off * div_magic < limit` says "start of
-                                    a block handed out at least once" in one compare */
+                                    a block handed out at least once" in one compare.
+                                    (Everything free's fast path reads is in this first
+                                    64-byte line.) */
+    uint32_t capacity;           /* blocks carved so far (bump); <= reserved */
+    uint32_t span;               /* capacity * block_size: bytes handed out at least once */
+    uint32_t reserved;           /* blocks that fit in the page */
     _Atomic uintptr_t thread_free; /* remote frees: count | block list | enum alloc_tf_state */
     uint8_t class_idx;           /* size class */
     uint8_t slice_count;         /* slices in this page (head only) */
