@@ -27,7 +27,10 @@ import sys
 from collections import OrderedDict
 
 BASELINES = ["jemalloc", "binutils", "size", "readelf", "fork", "memcpy", "glibc"]
-PART_ORDER = ["alloc", "layout", "cow"]
+PART_ORDER = ["alloc", "alloc-threads", "layout", "cow"]
+# Parts with their own section builder (a module with section(outdir, data,
+# charts)) and the metrics they show in the "Where strata stands" summary.
+OWN_SECTIONS = {"alloc-threads": ("report_threads", ["time", "rss", "instructions"])}
 METRIC_ORDER = ["time", "rss", "ns_per_page", "minflt", "instructions"]
 STRATA_COLOR = "0xcc3311"
 OTHER_COLOR = "0x4477aa"
@@ -209,7 +212,10 @@ def summary_rows(data):
     rows = []
     order = {p: i for i, p in enumerate(PART_ORDER)}
     for (part, work), metrics in sorted(data.items(), key=lambda kv: order.get(kv[0][0], 99)):
+        shown = OWN_SECTIONS.get(part, (None, None))[1]
         for m in sorted_metrics(metrics):
+            if shown and m not in shown:
+                continue
             impls, unit = metrics[m]["impls"], metrics[m]["unit"]
             mine = [(i, v) for i, v in impls.items() if is_strata(i)]
             others = [(i, v) for i, v in impls.items() if not is_strata(i)]
@@ -314,6 +320,10 @@ def build(outdir):
                "apt-get install gnuplot-nox)", ""]
     order = {p: i for i, p in enumerate(PART_ORDER)}
     for part in sorted(OrderedDict((p, None) for p, _ in data), key=lambda p: order.get(p, 99)):
+        if part in OWN_SECTIONS:
+            module = __import__(OWN_SECTIONS[part][0])
+            md += module.section(outdir, data, not charts_missing)
+            continue
         md += [f"## {part}", ""]
         for (p, work), metrics in data.items():
             if p != part:

@@ -7,7 +7,7 @@
  * block it frees was allocated by a thread that is gone, then carries on
  * with the same table. The work is fixed (OPS replacements in all, shared
  * between the lineages), so wall time is the figure.
- * Usage: alloc_wl_larson [OPS=4000000] [THREADS=2] [SLOTS=1000] [GEN_OPS=10000]
+ * Usage: alloc_wl_larson [OPS=10000000] [THREADS=2] [SLOTS=1000] [GEN_OPS=20000]
  * Prints the work done and "0 bad" (a block that came back altered: exit 1).
  */
 #include <semaphore.h>
@@ -62,10 +62,10 @@ static void *generation(void *arg)
 
 int main(int argc, char **argv)
 {
-    unsigned long ops = wl_arg(argc, argv, 1, 4000000);
+    unsigned long ops = wl_arg(argc, argv, 1, 10000000);
     int threads = wl_threads(argc, argv, 2, 2);
     slots = wl_arg(argc, argv, 3, 1000);
-    gen_ops = wl_arg(argc, argv, 4, 10000);
+    gen_ops = wl_arg(argc, argv, 4, 20000);
     static struct lineage line[WL_MAX_THREADS];
     unsigned long bad = 0, runs = 0;
     if (!slots || !gen_ops)
