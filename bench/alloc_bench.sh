@@ -31,21 +31,11 @@ BIN=$BUILD/bench
 DROPIN=$ROOT/tests/dropin
 . "$ROOT/bench/alloc_common.sh"
 
-for t in alloc_bench_run alloc_wl_pairs; do
-    [ -x "$BIN/$t" ] || {
-        echo "alloc_bench: $BIN/$t missing: build the bench targets first" >&2
-        exit 2
-    }
-done
+alloc_need alloc_bench alloc_bench_run alloc_wl_pairs
 
 # ---- allocators -------------------------------------------------------------
 SPECS=$(alloc_specs) # NAME=LIB lines
-set --
-while IFS= read -r spec; do
-    set -- "$@" -a "$spec"
-done <<EOF
-$SPECS
-EOF
+set -- # the workloads' -w options
 
 # ---- workloads --------------------------------------------------------------
 # STRATA_BENCH_ONLY=REGEX keeps the workloads whose name matches (e.g. "pairs|large").
@@ -83,7 +73,7 @@ echo
 echo "Command: sh bench/alloc_bench.sh $BUILD $ROUNDS"
 echo
 status=0
-"$BIN/alloc_bench_run" -r "$ROUNDS" -b jemalloc "$@" || status=$?
+alloc_run "$SPECS" -r "$ROUNDS" -b jemalloc "$@" || status=$?
 
 # ---- callgrind: instructions per malloc+free pair ---------------------------
 if [ "${STRATA_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then

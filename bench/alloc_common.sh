@@ -55,3 +55,29 @@ csv_instructions()
         echo "$1,$3,$2,instructions,instr,$4,$4,$4" >>"$STRATA_BENCH_CSV"
     return 0
 }
+
+# Exits with status 2 unless every PROGRAM is built in $BUILD/bench.
+alloc_need()
+{ # WHO PROGRAM...
+    who=$1
+    shift
+    for prog in "$@"; do
+        [ -x "$BUILD/bench/$prog" ] || {
+            echo "$who: $BUILD/bench/$prog missing: build the bench targets first" >&2
+            exit 2
+        }
+    done
+}
+
+# Runs the runner (bench/alloc/run.c) with ARGS and one -a per SPECS line.
+alloc_run()
+{ # SPECS ARGS...
+    specs=$1
+    shift
+    while IFS= read -r spec; do
+        [ -n "$spec" ] && set -- "$@" -a "$spec"
+    done <<SPECS
+$specs
+SPECS
+    "$BUILD/bench/alloc_bench_run" "$@"
+}

@@ -48,22 +48,13 @@ else
     THREADS=${STRATA_BENCH_THREADS:-1 2 4 8 16}
     DIV=1
 fi
-for t in alloc_bench_run alloc_wl_pairs alloc_wl_larson alloc_wl_mstress alloc_wl_xmalloc \
-    alloc_wl_threadlocal alloc_wl_mixed alloc_wl_server alloc_wl_espresso alloc_wl_large; do
-    [ -x "$BIN/$t" ] || {
-        echo "alloc_threads_bench: $BIN/$t missing: build the bench targets first" >&2
-        exit 2
-    }
-done
+alloc_need alloc_threads_bench alloc_bench_run alloc_wl_pairs alloc_wl_larson alloc_wl_mstress \
+    alloc_wl_xmalloc alloc_wl_threadlocal alloc_wl_mixed alloc_wl_server alloc_wl_espresso \
+    alloc_wl_large
 
 # ---- allocators -------------------------------------------------------------
 SPECS=$(alloc_specs) # NAME=LIB lines
-set --
-while IFS= read -r spec; do
-    set -- "$@" -a "$spec"
-done <<EOF
-$SPECS
-EOF
+set -- # the workloads' -w options
 
 # ---- workloads --------------------------------------------------------------
 # The work of a workload is fixed (shared between its threads) and sized for
@@ -82,7 +73,7 @@ workload()
 for t in $THREADS; do
     workload "larson-${t}t" "$BIN/alloc_wl_larson" $((10000000 / DIV)) "$t" 1000 20000
     workload "mstress-${t}t" "$BIN/alloc_wl_mstress" $((600000 / DIV)) "$t" 10 10000
-    workload "xmalloc-${t}t" "$BIN/alloc_wl_xmalloc" $((10000000 / DIV)) "$t"
+    workload "xmalloc-${t}t" "$BIN/alloc_wl_xmalloc" $((15000000 / DIV)) "$t"
     workload "threadlocal-${t}t" "$BIN/alloc_wl_threadlocal" $((8000000 / DIV / t)) "$t" 400
     workload "sh6-${t}t" "$BIN/alloc_wl_mixed" sh6 $((6000000 / DIV)) "$t"
     workload "sh8-${t}t" "$BIN/alloc_wl_mixed" sh8 $((3000000 / DIV)) "$t"
@@ -103,7 +94,7 @@ echo "Command: sh bench/alloc_threads_bench.sh $([ "$QUICK" = 1 ] && echo '--qui
 echo "(threads: $THREADS; load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 status=0
-"$BIN/alloc_bench_run" -r "$ROUNDS" -b best -s strata -p alloc-threads "$@" || status=$?
+alloc_run "$SPECS" -r "$ROUNDS" -b best -s strata -p alloc-threads "$@" || status=$?
 echo
 echo "Load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 

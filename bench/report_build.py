@@ -123,23 +123,42 @@ def gp_str(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-def chart(outdir, part, work, metrics):
-    """Draws one PNG for a workload; returns its path relative to outdir, or None."""
+def png_terminal(width, height):
+    """gnuplot lines choosing a PNG terminal of that size (cairo when built in)."""
+    return ["if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {",
+            f"  set terminal pngcairo size {width},{height} noenhanced font 'sans,10'",
+            "} else {",
+            f"  set terminal png size {width},{height} noenhanced",
+            "}"]
+
+
+def run_gnuplot(outdir, name, lines):
+    """Draws charts/NAME.png from gnuplot lines (a terminal from png_terminal
+    first; the output file is set here); returns its path relative to
+    outdir, or None (no gnuplot, or it failed: said on stderr)."""
     gnuplot = shutil.which("gnuplot")
     if not gnuplot:
         return None
-    names = sorted_metrics(metrics)
-    rel = os.path.join("charts", f"{slug(part)}-{slug(work)}.png")
     os.makedirs(os.path.join(outdir, "charts"), exist_ok=True)
+    rel = os.path.join("charts", f"{name}.png")
+    script = os.path.join(outdir, "charts", f".{name}.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(["set output " + gp_str(os.path.join(outdir, rel))] + lines) + "\n")
+    r = subprocess.run([gnuplot, script], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(f"report_build: gnuplot failed for {name}: "
+                         f"{r.stderr.strip().splitlines()[-1:]}\n")
+        return None
+    os.unlink(script)
+    return rel
+
+
+def chart(outdir, part, work, metrics):
+    """Draws one PNG for a workload; returns its path relative to outdir, or None."""
+    names = sorted_metrics(metrics)
     nimpl = max(len(metrics[m]["impls"]) for m in names)
     width = max(360, min(520, 110 + 70 * nimpl)) * len(names)
-    lines = [
-        "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {",
-        f"  set terminal pngcairo size {width},420 noenhanced font 'sans,10'",
-        "} else {",
-        f"  set terminal png size {width},420 noenhanced",
-        "}",
-        "set output " + gp_str(os.path.join(outdir, rel)),
+    lines = png_terminal(width, 420) + [
         "set style fill solid 0.75 border -1",
         "set boxwidth 0.6",
         "set grid ytics",
@@ -170,16 +189,7 @@ def chart(outdir, part, work, metrics):
             f"'' using 0:2:3:4 with yerrorbars lc rgb 'black' pt 0 lw 1.5, "
             f"'' using 0:4:(stringcolumn(6)) with labels offset 0,0.8")
     lines += ["unset multiplot", "set output"]
-    script = os.path.join(outdir, "charts", f".{slug(part)}-{slug(work)}.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    r = subprocess.run([gnuplot, script], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(f"report_build: gnuplot failed for {part}/{work}: "
-                         f"{r.stderr.strip().splitlines()[-1:]}\n")
-        return None
-    os.unlink(script)
-    return rel
+    return run_gnuplot(outdir, f"{slug(part)}-{slug(work)}", lines)
 
 
 def workload_table(metrics):

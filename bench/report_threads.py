@@ -8,14 +8,10 @@ time against threads per allocator for each family. The other workloads
 (espresso, large blocks) get one strata-vs-best table with the rest, and the
 callgrind pair-* figures one compact table.
 """
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections import OrderedDict
 
-from report_build import STRATA_COLOR, fmt, gp_str, is_strata
+from report_build import STRATA_COLOR, fmt, gp_str, is_strata, png_terminal, run_gnuplot
 
 PART = "alloc-threads"
 SCALED = re.compile(r"^(.+)-(\d+)t$")
@@ -133,40 +129,13 @@ def instructions_table(single):
     return out
 
 
-def gnuplot_run(outdir, name, lines):
-    """Runs a gnuplot script; returns the chart's path relative to outdir, or None."""
-    gnuplot = shutil.which("gnuplot")
-    if not gnuplot:
-        return None
-    os.makedirs(os.path.join(outdir, "charts"), exist_ok=True)
-    rel = os.path.join("charts", f"{name}.png")
-    head = ["set output " + gp_str(os.path.join(outdir, rel))]
-    script = os.path.join(outdir, "charts", f".{name}.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(lines[:1] + head + lines[1:]) + "\n")
-    r = subprocess.run([gnuplot, script], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(f"report_threads: gnuplot failed for {name}: "
-                         f"{r.stderr.strip().splitlines()[-1:]}\n")
-        return None
-    os.unlink(script)
-    return rel
-
-
-def terminal(width, height):
-    return (f"set terminal pngcairo size {width},{height} noenhanced font 'sans,10'"
-            if "pngcairo" in subprocess.run(["gnuplot", "-e", "set terminal"],
-                                            capture_output=True, text=True).stderr
-            else f"set terminal png size {width},{height} noenhanced")
-
-
 def ratio_chart(outdir, workloads):
     """Bars of strata ÷ best peer per workload, one panel for time, one for RSS."""
     rows = [(w, versus(m, "time"), versus(m, "rss")) for w, m in workloads]
     rows = [r for r in rows if r[1] or r[2]]
     if not rows:
         return None
-    lines = [terminal(max(700, 26 * len(rows) + 160), 760),
+    lines = png_terminal(max(700, 26 * len(rows) + 160), 760) + [
              "set style fill solid 0.75 border -1", "set boxwidth 0.7", "set grid ytics",
              "set key off", "set yrange [0:*]", "set xtics rotate by -60 font ',8'",
              f"set xrange [-0.6:{len(rows) - 0.4}]",
@@ -184,7 +153,7 @@ def ratio_chart(outdir, workloads):
                   f"1 with lines dt 2 lc rgb 'black', {TARGET} with lines dt 3 lw 2 lc rgb "
                   f"'#cc3311'"]
     lines += ["unset multiplot", "set output"]
-    return gnuplot_run(outdir, "alloc-threads-vs-best", lines)
+    return run_gnuplot(outdir, "alloc-threads-vs-best", lines)
 
 
 def scaling_chart(outdir, families):
@@ -193,7 +162,8 @@ def scaling_chart(outdir, families):
         return None
     cols = min(4, len(families))
     nrows = (len(families) + cols - 1) // cols
-    lines = [terminal(330 * cols, 300 * nrows + 40), "set grid", "set logscale x 2",
+    lines = png_terminal(330 * cols, 300 * nrows + 40) + [
+             "set grid", "set logscale x 2",
              "set xtics (1, 2, 4, 8, 16, 32, 64)", "set xrange [0.8:*]", "set offsets 0, graph 0.08, graph 0.05, 0",
              "set yrange [0:*]",
              "set key top left font ',8'", "set xlabel 'threads'", "set ylabel 's'",
@@ -219,7 +189,7 @@ def scaling_chart(outdir, families):
         if k == 0:
             lines.append("set key off")
     lines += ["unset multiplot", "set output"]
-    return gnuplot_run(outdir, "alloc-threads-scaling", lines)
+    return run_gnuplot(outdir, "alloc-threads-scaling", lines)
 
 
 def section(outdir, data, charts):

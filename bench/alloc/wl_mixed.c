@@ -7,7 +7,8 @@
  *   sh8        the same, and a quarter of each batch is handed to the next
  *              thread (a mailbox under a mutex), which frees it; a thread
  *              whose receiver has 8 batches unread waits for it (freeing its
- *              own mail meanwhile), so no mailbox grows without bound;
+ *              own mail meanwhile), and one whose receiver has ended frees
+ *              the batch itself, so no mailbox grows without bound;
  *   alloctest  alloc-test style: sizes from a realistic mix (half 16..64 B,
  *              a quarter 64..256 B, then 256 B..1 KiB, 1..8 KiB, 8..64 KiB),
  *              a live set of up to 4000 blocks per thread that grows (70%
@@ -83,6 +84,10 @@ static struct handoff *collect(int me)
 static void send(struct thread *t, struct handoff *h)
 {
     int to = (t->self + 1) % t->threads;
+    if (atomic_load(&box[to].finished)) { /* nobody reads it any more */
+        t->bad += free_handed(h);
+        return;
+    }
     post(to, h);
     while (to != t->self && atomic_load(&box[to].unread) > MAX_UNREAD &&
            !atomic_load(&box[to].finished)) {
@@ -120,8 +125,10 @@ static void *sh_thread(void *arg)
                 wl_alloc_filled(big ? wl_size(&t->seed, 1000, 8000) : wl_size(&t->seed, 16, 1000));
         }
         struct handoff *h = t->hand_off ? wl_malloc(sizeof *h) : NULL;
-        if (h)
+        if (h) {
+            h->next = NULL;
             h->n = 0;
+        }
         for (size_t j = 0; j < BATCH; j++)
             release(t, v, r % 2 ? j : BATCH - 1 - j, keep, &kpos, h);
         if (h)
