@@ -6,7 +6,8 @@
 # Entry point: bench/alloc_bench.sh BUILD_DIR [ROUNDS] (after the build).
 add_executable(alloc_bench_run alloc/run.c)
 
-foreach(wl pairs batch xthread churn realloc large frag)
+foreach(wl pairs batch xthread churn realloc large frag
+          larson mstress xmalloc threadlocal mixed server espresso)
   add_executable(alloc_wl_${wl} alloc/wl_${wl}.c)
   target_link_libraries(alloc_wl_${wl} PRIVATE Threads::Threads)
   # -fno-builtin-malloc: keep gcc from pairing and deleting malloc/free.

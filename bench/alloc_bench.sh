@@ -28,27 +28,14 @@ BUILD=$(cd "$BUILD" && pwd) || {
     exit 2
 }
 BIN=$BUILD/bench
-LIBDIR=/usr/lib/x86_64-linux-gnu
 DROPIN=$ROOT/tests/dropin
+. "$ROOT/bench/alloc_common.sh"
 
-for t in alloc_bench_run alloc_wl_pairs; do
-    [ -x "$BIN/$t" ] || {
-        echo "alloc_bench: $BIN/$t missing: build the bench targets first" >&2
-        exit 2
-    }
-done
+alloc_need alloc_bench alloc_bench_run alloc_wl_pairs
 
 # ---- allocators -------------------------------------------------------------
-set -- -a glibc=
-[ -f "$LIBDIR/libjemalloc.so.2" ] && set -- "$@" -a "jemalloc=$LIBDIR/libjemalloc.so.2"
-if [ -f "$BUILD/libstrata-malloc.so" ]; then
-    set -- "$@" -a "strata=$BUILD/libstrata-malloc.so"
-else
-    echo "alloc_bench: $BUILD/libstrata-malloc.so not built: strata left out" >&2
-fi
-[ -f "$LIBDIR/libmimalloc.so.2" ] && set -- "$@" -a "mimalloc=$LIBDIR/libmimalloc.so.2"
-[ -f "$LIBDIR/libtcmalloc_minimal.so.4" ] &&
-    set -- "$@" -a "tcmalloc=$LIBDIR/libtcmalloc_minimal.so.4"
+SPECS=$(alloc_specs) # NAME=LIB lines
+set -- # the workloads' -w options
 
 # ---- workloads --------------------------------------------------------------
 # STRATA_BENCH_ONLY=REGEX keeps the workloads whose name matches (e.g. "pairs|large").
@@ -86,50 +73,25 @@ echo
 echo "Command: sh bench/alloc_bench.sh $BUILD $ROUNDS"
 echo
 status=0
-"$BIN/alloc_bench_run" -r "$ROUNDS" -b jemalloc "$@" || status=$?
+alloc_run "$SPECS" -r "$ROUNDS" -b jemalloc "$@" || status=$?
 
 # ---- callgrind: instructions per malloc+free pair ---------------------------
-# Ir(2N) - Ir(N) cancels start-up; the same loop without malloc/free is
-# subtracted, so the figure is the allocator's own malloc+free.
-instructions()
-{ # LIB N MIN MAX EMPTY -> total Ir
-    env LD_PRELOAD="$1" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-        "$BIN/alloc_wl_pairs" "$2" "$3" "$4" "$5" 2>&1 |
-        sed -n 's/^==[0-9]*== Collected : *\([0-9]*\)$/\1/p'
-}
-per_pair()
-{ # LIB MIN MAX -> instructions per pair
-    n=200000
-    a=$(instructions "$1" $n "$2" "$3" 0)
-    b=$(instructions "$1" $((2 * n)) "$2" "$3" 0)
-    ea=$(instructions "" $n "$2" "$3" 1)
-    eb=$(instructions "" $((2 * n)) "$2" "$3" 1)
-    [ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
-    echo "$a $b $ea $eb $n" | awk '{ printf "%.1f", (($2 - $1) - ($4 - $3)) / $5 }'
-}
-csv_ipp()
-{ # IMPL WORKLOAD VALUE
-    [ -n "${STRATA_BENCH_CSV:-}" ] && [ "$3" != "-" ] &&
-        echo "alloc,$2,$1,instructions,instr,$3,$3,$3" >>"$STRATA_BENCH_CSV"
-    return 0
-}
 if [ "${STRATA_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     echo
     echo "Callgrind instructions per malloc+free pair (loop cost subtracted):"
     echo
     echo "| allocator | 32 B pair | 16–1024 B pair |"
     echo "|---|---:|---:|"
-    for spec in "glibc=" "jemalloc=$LIBDIR/libjemalloc.so.2" \
-        "strata=$BUILD/libstrata-malloc.so" "mimalloc=$LIBDIR/libmimalloc.so.2" \
-        "tcmalloc=$LIBDIR/libtcmalloc_minimal.so.4"; do
+    while IFS= read -r spec; do
         name=${spec%%=*}
         lib=${spec#*=}
-        [ -z "$lib" ] || [ -f "$lib" ] || continue
         fixed=$(per_pair "$lib" 32 32)
         mixed=$(per_pair "$lib" 16 1024)
         echo "| $name | $fixed | $mixed |"
-        csv_ipp "$name" pair-32B "$fixed"
-        csv_ipp "$name" pair-16-1024B "$mixed"
-    done
+        csv_instructions alloc "$name" pair-32B "$fixed"
+        csv_instructions alloc "$name" pair-16-1024B "$mixed"
+    done <<EOF
+$SPECS
+EOF
 fi
 exit $status

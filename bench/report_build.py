@@ -27,7 +27,10 @@ import sys
 from collections import OrderedDict
 
 BASELINES = ["jemalloc", "binutils", "size", "readelf", "fork", "memcpy", "glibc"]
-PART_ORDER = ["alloc", "layout", "cow"]
+PART_ORDER = ["alloc", "alloc-threads", "layout", "cow"]
+# Parts with their own section builder (a module with section(outdir, data,
+# charts)) and the metrics they show in the "Where strata stands" summary.
+OWN_SECTIONS = {"alloc-threads": ("report_threads", ["time", "rss", "instructions"])}
 METRIC_ORDER = ["time", "rss", "ns_per_page", "minflt", "instructions"]
 STRATA_COLOR = "0xcc3311"
 OTHER_COLOR = "0x4477aa"
@@ -120,23 +123,42 @@ def gp_str(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-def chart(outdir, part, work, metrics):
-    """Draws one PNG for a workload; returns its path relative to outdir, or None."""
+def png_terminal(width, height):
+    """gnuplot lines choosing a PNG terminal of that size (cairo when built in)."""
+    return ["if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {",
+            f"  set terminal pngcairo size {width},{height} noenhanced font 'sans,10'",
+            "} else {",
+            f"  set terminal png size {width},{height} noenhanced",
+            "}"]
+
+
+def run_gnuplot(outdir, name, lines):
+    """Draws charts/NAME.png from gnuplot lines (a terminal from png_terminal
+    first; the output file is set here); returns its path relative to
+    outdir, or None (no gnuplot, or it failed: said on stderr)."""
     gnuplot = shutil.which("gnuplot")
     if not gnuplot:
         return None
-    names = sorted_metrics(metrics)
-    rel = os.path.join("charts", f"{slug(part)}-{slug(work)}.png")
     os.makedirs(os.path.join(outdir, "charts"), exist_ok=True)
+    rel = os.path.join("charts", f"{name}.png")
+    script = os.path.join(outdir, "charts", f".{name}.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(["set output " + gp_str(os.path.join(outdir, rel))] + lines) + "\n")
+    r = subprocess.run([gnuplot, script], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(f"report_build: gnuplot failed for {name}: "
+                         f"{r.stderr.strip().splitlines()[-1:]}\n")
+        return None
+    os.unlink(script)
+    return rel
+
+
+def chart(outdir, part, work, metrics):
+    """Draws one PNG for a workload; returns its path relative to outdir, or None."""
+    names = sorted_metrics(metrics)
     nimpl = max(len(metrics[m]["impls"]) for m in names)
     width = max(360, min(520, 110 + 70 * nimpl)) * len(names)
-    lines = [
-        "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {",
-        f"  set terminal pngcairo size {width},420 noenhanced font 'sans,10'",
-        "} else {",
-        f"  set terminal png size {width},420 noenhanced",
-        "}",
-        "set output " + gp_str(os.path.join(outdir, rel)),
+    lines = png_terminal(width, 420) + [
         "set style fill solid 0.75 border -1",
         "set boxwidth 0.6",
         "set grid ytics",
@@ -167,16 +189,7 @@ def chart(outdir, part, work, metrics):
             f"'' using 0:2:3:4 with yerrorbars lc rgb 'black' pt 0 lw 1.5, "
             f"'' using 0:4:(stringcolumn(6)) with labels offset 0,0.8")
     lines += ["unset multiplot", "set output"]
-    script = os.path.join(outdir, "charts", f".{slug(part)}-{slug(work)}.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    r = subprocess.run([gnuplot, script], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(f"report_build: gnuplot failed for {part}/{work}: "
-                         f"{r.stderr.strip().splitlines()[-1:]}\n")
-        return None
-    os.unlink(script)
-    return rel
+    return run_gnuplot(outdir, f"{slug(part)}-{slug(work)}", lines)
 
 
 def workload_table(metrics):
@@ -209,7 +222,10 @@ def summary_rows(data):
     rows = []
     order = {p: i for i, p in enumerate(PART_ORDER)}
     for (part, work), metrics in sorted(data.items(), key=lambda kv: order.get(kv[0][0], 99)):
+        shown = OWN_SECTIONS.get(part, (None, None))[1]
         for m in sorted_metrics(metrics):
+            if shown and m not in shown:
+                continue
             impls, unit = metrics[m]["impls"], metrics[m]["unit"]
             mine = [(i, v) for i, v in impls.items() if is_strata(i)]
             others = [(i, v) for i, v in impls.items() if not is_strata(i)]
@@ -314,6 +330,10 @@ def build(outdir):
                "apt-get install gnuplot-nox)", ""]
     order = {p: i for i, p in enumerate(PART_ORDER)}
     for part in sorted(OrderedDict((p, None) for p, _ in data), key=lambda p: order.get(p, 99)):
+        if part in OWN_SECTIONS:
+            module = __import__(OWN_SECTIONS[part][0])
+            md += module.section(outdir, data, not charts_missing)
+            continue
         md += [f"## {part}", ""]
         for (p, work), metrics in data.items():
             if p != part:

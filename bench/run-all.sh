@@ -8,7 +8,8 @@
 #   --rounds N   rounds per measurement, passed on to each entry point (default 5)
 #   --build DIR  build directory (default: build, as tools/test.sh)
 #   --only LIST  run only the entry points whose name starts with these
-#                (alloc, layout, cow, compare)
+#                (alloc, alloc_threads, layout, cow, compare; alloc matches
+#                both alloc_bench and alloc_threads_bench)
 #
 # Entry points are discovered: every bench/*_bench.sh, run as
 #   sh bench/NAME_bench.sh BUILD_DIR ROUNDS
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=${2:?--rounds needs a number}; shift 2 ;;
     --build) BUILD=${2:?--build needs a directory}; shift 2 ;;
     --only) ONLY=${2:?--only needs a list}; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-all: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -4,13 +4,16 @@
  * measures each run with wait4 (wall time, peak RSS, minor page faults) and
  * prints medians with ratios to a baseline allocator as a Markdown table.
  * With STRATA_BENCH_CSV=path it also appends one CSV line per measurement:
- * alloc,workload,impl,metric,unit,median,min,max.
+ * PART,workload,impl,metric,unit,median,min,max (PART is "alloc" unless -p).
  *
- * Usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-t TIMEOUT_S]
- *                        -a NAME=LIB ... -w NAME=COMMAND ...
+ * Usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-s SUBJECT] [-p PART]
+ *                        [-t TIMEOUT_S] -a NAME=LIB ... -w NAME=COMMAND ...
  *   LIB empty means "no preload" (the system allocator). COMMAND is split at
  *   spaces; leading VAR=VALUE words are set in the workload's environment,
- *   and a "<FILE" word becomes its standard input.
+ *   and a "<FILE" word becomes its standard input. -b best makes every ratio
+ *   refer to the best peer of its workload and metric (lowest median of the
+ *   allocators other than SUBJECT); with -s SUBJECT (one of the -a names)
+ *   a second table gives SUBJECT ÷ best peer per workload, with spreads.
  * Exit status: 0, 1 when some run failed (its cell says FAILED), 2 usage.
  */
 #include <errno.h>
@@ -52,7 +55,9 @@ struct bench {
     struct workload work[MAX_WORKLOADS];
     int nwork;
     int rounds;         /* 1..MAX_ROUNDS */
-    int baseline;       /* index into impls for the ratio columns */
+    int baseline;       /* index into impls for the ratio columns; -1: best peer */
+    int subject;        /* index into impls of the allocator under test; -1: none */
+    const char *part;   /* first CSV field */
     unsigned timeout_s; /* a run is killed (SIGALRM) after this */
     struct sample s[MAX_WORKLOADS][MAX_IMPLS][MAX_ROUNDS];
 };
@@ -144,11 +149,41 @@ static struct stat3 summarize(const struct bench *b, int wi, int ai, size_t fiel
     return r;
 }
 
-static void csv_line(FILE *csv, const char *work, const char *impl, const char *metric,
-                     const char *unit, struct stat3 st)
+/*
+ * The allocator the ratios of one metric of workload wi refer to: the
+ * baseline, or in best-peer mode the allocator other than the subject with
+ * the lowest median (-1 when every peer failed).
+ */
+static int reference(const struct bench *b, int wi, size_t field)
+{
+    int best = -1;
+    double bv = 0;
+    if (b->baseline >= 0)
+        return b->baseline;
+    for (int ai = 0; ai < b->nimpls; ai++) {
+        struct stat3 st = summarize(b, wi, ai, field);
+        if (ai != b->subject && !st.failed && (best < 0 || st.median < bv)) {
+            best = ai;
+            bv = st.median;
+        }
+    }
+    return best;
+}
+
+/* The median of a metric of reference ai, or 0 (no ratio) when there is none. */
+static double reference_median(const struct bench *b, int wi, int ai, size_t field)
+{
+    if (ai < 0)
+        return 0;
+    struct stat3 st = summarize(b, wi, ai, field);
+    return st.failed ? 0 : st.median;
+}
+
+static void csv_line(FILE *csv, const char *part, const char *work, const char *impl,
+                     const char *metric, const char *unit, struct stat3 st)
 {
     if (csv && !st.failed)
-        fprintf(csv, "alloc,%s,%s,%s,%s,%.6g,%.6g,%.6g\n", work, impl, metric, unit, st.median,
+        fprintf(csv, "%s,%s,%s,%s,%s,%.6g,%.6g,%.6g\n", part, work, impl, metric, unit, st.median,
                 st.min, st.max);
 }
 
@@ -163,9 +198,9 @@ static void print_ratio(double v, double base)
 /* One row per allocator of workload wi, plus its CSV lines. */
 static void report_workload(const struct bench *b, int wi, FILE *csv)
 {
-    int bl = b->baseline;
-    struct stat3 bt = summarize(b, wi, bl, offsetof(struct sample, wall_s));
-    struct stat3 br = summarize(b, wi, bl, offsetof(struct sample, maxrss));
+    size_t ft = offsetof(struct sample, wall_s), fr = offsetof(struct sample, maxrss);
+    double bt = reference_median(b, wi, reference(b, wi, ft), ft);
+    double br = reference_median(b, wi, reference(b, wi, fr), fr);
     for (int ai = 0; ai < b->nimpls; ai++) {
         const char *wn = b->work[wi].name, *an = b->impls[ai].name;
         struct stat3 t = summarize(b, wi, ai, offsetof(struct sample, wall_s));
@@ -177,15 +212,50 @@ static void report_workload(const struct bench *b, int wi, FILE *csv)
             continue;
         }
         printf("| %s | %s | %.3f (%.3f–%.3f) |", wn, an, t.median, t.min, t.max);
-        print_ratio(t.median, bt.failed ? 0 : bt.median);
+        print_ratio(t.median, bt);
         printf(" %.3f |", c.median);
         printf(" %.1f |", r.median / 1024);
-        print_ratio(r.median, br.failed ? 0 : br.median);
+        print_ratio(r.median, br);
         printf(" %.0f |\n", f.median);
-        csv_line(csv, wn, an, "time", "s", t);
-        csv_line(csv, wn, an, "cpu", "s", c);
-        csv_line(csv, wn, an, "rss", "KiB", r);
-        csv_line(csv, wn, an, "minflt", "faults", f);
+        csv_line(csv, b->part, wn, an, "time", "s", t);
+        csv_line(csv, b->part, wn, an, "cpu", "s", c);
+        csv_line(csv, b->part, wn, an, "rss", "KiB", r);
+        csv_line(csv, b->part, wn, an, "minflt", "faults", f);
+    }
+}
+
+/* "| value (min–max) | best peer value (min–max) | ratio |" for one metric. */
+static void print_versus(const struct bench *b, int wi, size_t field, double scale)
+{
+    struct stat3 me = summarize(b, wi, b->subject, field);
+    int ref = reference(b, wi, field);
+    if (me.failed || ref < 0) {
+        printf(" %s | | - |", me.failed ? "FAILED" : "-");
+        return;
+    }
+    struct stat3 best = summarize(b, wi, ref, field);
+    printf(" %.3f (%.3f–%.3f) | %s %.3f (%.3f–%.3f) |", me.median / scale, me.min / scale,
+           me.max / scale, b->impls[ref].name, best.median / scale, best.min / scale,
+           best.max / scale);
+    print_ratio(me.median, best.median);
+}
+
+/* The subject against the best peer, one row per workload. */
+static void report_versus(const struct bench *b)
+{
+    const char *sn = b->impls[b->subject].name;
+    printf("\n%s against the best peer of each workload (medians, min–max in brackets;"
+           " ratio = %s ÷ best, < 1 is better):\n\n",
+           sn, sn);
+    printf("| workload | %s time s | best peer time s | time ratio | %s peak RSS MiB |"
+           " best peer RSS MiB | RSS ratio |\n",
+           sn, sn);
+    printf("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int wi = 0; wi < b->nwork; wi++) {
+        printf("| %s |", b->work[wi].name);
+        print_versus(b, wi, offsetof(struct sample, wall_s), 1);
+        print_versus(b, wi, offsetof(struct sample, maxrss), 1024);
+        printf("\n");
     }
 }
 
@@ -210,16 +280,18 @@ static void report_all(const struct bench *b)
     FILE *csv = path && *path ? fopen(path, "a") : NULL;
     if (path && *path && !csv)
         fprintf(stderr, "alloc_bench_run: %s: %s\n", path, strerror(errno));
-    const char *bn = b->impls[b->baseline].name;
+    const char *bn = b->baseline >= 0 ? b->impls[b->baseline].name : "best";
     printf("Medians of %d interleaved rounds (time: wall clock, min–max in brackets;"
            " CPU: user+system); ratios are to %s (< 1 is better).\n\n",
-           b->rounds, bn);
+           b->rounds, b->baseline >= 0 ? bn : "the best peer of each workload and metric");
     printf("| workload | allocator | time s | time ×%s | CPU s | peak RSS MiB | RSS ×%s |"
            " minor faults |\n",
            bn, bn);
     printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (int wi = 0; wi < b->nwork; wi++)
         report_workload(b, wi, csv);
+    if (b->subject >= 0)
+        report_versus(b);
     if (csv)
         fclose(csv);
 }
@@ -269,14 +341,18 @@ static int add_impl(struct bench *b, char *arg)
 static int usage(int ok)
 {
     fprintf(ok ? stdout : stderr,
-            "usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-t TIMEOUT_S]"
-            " -a NAME=LIB ... -w NAME=COMMAND ...\n"
+            "usage: alloc_bench_run [-r ROUNDS] [-b BASELINE] [-s SUBJECT] [-p PART]"
+            " [-t TIMEOUT_S] -a NAME=LIB ... -w NAME=COMMAND ...\n"
             "  -a NAME=LIB      an allocator to LD_PRELOAD (LIB empty: the system's)\n"
             "  -w NAME=COMMAND  a workload; VAR=VALUE words first, \"<FILE\" for stdin\n"
             "  -r ROUNDS        interleaved rounds (default 5)\n"
-            "  -b BASELINE      allocator the ratios refer to (default jemalloc)\n"
+            "  -b BASELINE      allocator the ratios refer to (default jemalloc); \"best\":\n"
+            "                   the best peer (not SUBJECT) of each workload and metric\n"
+            "  -s SUBJECT       the allocator under test (one of -a): adds a table of\n"
+            "                   SUBJECT ÷ best peer per workload\n"
+            "  -p PART          first field of the CSV lines (default alloc)\n"
             "  -t TIMEOUT_S     kill a run after this many seconds (default 600)\n"
-            "STRATA_BENCH_CSV=FILE appends alloc,workload,impl,metric,unit,median,min,max\n");
+            "STRATA_BENCH_CSV=FILE appends PART,workload,impl,metric,unit,median,min,max\n");
     return ok ? 0 : 2;
 }
 
@@ -290,9 +366,9 @@ static int find_impl(const struct bench *b, const char *name)
 
 int main(int argc, char **argv)
 {
-    static struct bench b = {.rounds = 5, .timeout_s = 600};
-    const char *baseline = "jemalloc";
-    for (int opt; (opt = getopt(argc, argv, "r:b:t:a:w:h")) != -1;) {
+    static struct bench b = {.rounds = 5, .timeout_s = 600, .part = "alloc"};
+    const char *baseline = "jemalloc", *subject = NULL;
+    for (int opt; (opt = getopt(argc, argv, "r:b:s:p:t:a:w:h")) != -1;) {
         int bad = 0;
         switch (opt) {
         case 'r':
@@ -301,6 +377,13 @@ int main(int argc, char **argv)
             break;
         case 'b':
             baseline = optarg;
+            break;
+        case 's':
+            subject = optarg;
+            break;
+        case 'p':
+            b.part = optarg;
+            bad = !*optarg || strchr(optarg, ',') != NULL;
             break;
         case 't':
             b.timeout_s = (unsigned)atoi(optarg);
@@ -321,8 +404,9 @@ int main(int argc, char **argv)
     }
     if (!b.nimpls || !b.nwork || optind != argc)
         return usage(0);
-    b.baseline = find_impl(&b, baseline);
-    if (b.baseline < 0)
+    b.subject = subject ? find_impl(&b, subject) : -1;
+    b.baseline = strcmp(baseline, "best") ? find_impl(&b, baseline) : -1;
+    if (b.baseline < 0 && strcmp(baseline, "best"))
         b.baseline = 0;
     int failed = run_all(&b);
     report_all(&b);
