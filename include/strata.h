@@ -243,7 +243,11 @@ typedef struct strata_elf_segment {
  * and at which offset), -EISDIR, -ENOMEM, or the errno of open/read. A
  * section or segment whose own bytes lie outside the file does not fail
  * the open: strata_elf_section_data/strata_elf_segment_data report it.
- * err may be NULL. */
+ * Both header tables are read at their class's record size whatever
+ * e_phentsize and e_shentsize say (as binutils' BFD and readelf do; the
+ * stored values stay in strata_elf_header_t); a core file whose section
+ * header table cannot be read opens without sections (a core is read
+ * through its program headers, as BFD does). err may be NULL. */
 STRATA_API int strata_elf_open(const char *path, strata_elf_t **out, strata_err_t *err);
 STRATA_API int strata_elf_open_fd(int fd, strata_elf_t **out, strata_err_t *err);
 STRATA_API int strata_elf_open_mem(const void *buf, size_t len, strata_elf_t **out,
@@ -388,6 +392,7 @@ STRATA_API int strata_elf_common_size(const strata_elf_t *elf, uint64_t *out);
 #define STRATA_ELF_SZW_CORRUPT_SHSTRNDX 0x1u  /* e_shstrndx unusable: no sections */
 #define STRATA_ELF_SZW_SECTION_PAST_EOF 0x2u  /* a section's bytes pass the end */
 #define STRATA_ELF_SZW_SEGMENT_PAST_EOF 0x4u  /* core: a segment's bytes pass the end */
+#define STRATA_ELF_SZW_PHDR_ALIGN 0x8u        /* a p_align is not a power of two */
 STRATA_API unsigned strata_elf_size_warnings(const strata_elf_t *elf);
 /* For a core file: 1 and *cmd the command it was invoked as (from
  * NT_PRPSINFO; *cmd NULL when unknown); 0 when the file is not a core. */

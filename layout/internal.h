@@ -58,6 +58,19 @@ static inline uint64_t elf_field(const elf_image_t *img, uint64_t base, const el
     return elf_get(img, base + f->off, f->width, &v) ? v : 0;
 }
 
+/* Bytes of one section / program header record of the image's class. Both
+ * tables are read at this stride whatever e_shentsize / e_phentsize say, as
+ * binutils' BFD and readelf do (the fields stay in strata_elf_header_t). */
+static inline uint64_t elf_shdr_size(const elf_image_t *img)
+{
+    return img->is64 ? 64 : 40;
+}
+
+static inline uint64_t elf_phdr_size(const elf_image_t *img)
+{
+    return img->is64 ? 56 : 32;
+}
+
 /* elf_error.c — fills a strata_err_t (err may be NULL); returns code. */
 int elf_fail(strata_err_t *err, int code, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -72,12 +85,10 @@ void elf_unmap(void *map, size_t map_len);
 
 /* elf_header.c — decode and validate the ELF header. */
 int elf_parse_header(elf_image_t *img, strata_elf_header_t *h, strata_err_t *err);
-/* Checks that a header table (tab "sh" or "ph", named what) of num entries
- * of entsize bytes (>= rec, the record's size) at off lies inside the file;
- * entsize_at is where e_<tab>entsize sits in the ELF header. 0 or -EINVAL. */
-int elf_check_table(const elf_image_t *img, const char *tab, const char *what, uint64_t off,
-                    uint32_t num, uint32_t entsize, uint64_t rec, uint64_t entsize_at,
-                    strata_err_t *err);
+/* Checks that a header table (named what: "section", "program") of num
+ * records of rec bytes at off lies inside the file. 0 or -EINVAL. */
+int elf_check_table(const elf_image_t *img, const char *what, uint64_t off, uint32_t num,
+                    uint64_t rec, strata_err_t *err);
 
 /* elf_sections.c — section headers and their names. */
 int elf_parse_sections(strata_elf_t *elf, strata_err_t *err);

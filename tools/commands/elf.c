@@ -43,6 +43,16 @@ static const char *printable(const char *name, char *buf, size_t len)
     return buf;
 }
 
+/* The tables are read at their record size whatever e_phentsize and
+ * e_shentsize say (as binutils does): a different value is pointed out. */
+static void entsize_note(const char *tab, unsigned entsize, unsigned rec)
+{
+    if (entsize == rec)
+        printf(" (%u bytes each)", rec);
+    else
+        printf(" (e_%sentsize %u, read as %u-byte entries)", tab, entsize, rec);
+}
+
 static void text_header(const strata_elf_t *elf, const char *name)
 {
     const strata_elf_header_t *h = strata_elf_header(elf);
@@ -55,10 +65,11 @@ static void text_header(const strata_elf_t *elf, const char *name)
            strata_elf_is_pie(elf) ? "DYN (Position-Independent Executable file)"
                                   : strata_elf_type_name(h->type, b2, sizeof b2),
            strata_elf_machine_name(h->machine, b3, sizeof b3), h->flags, h->entry);
-    printf("  %u program headers at offset %" PRIu64 " (%u bytes each)\n", h->phnum, h->phoff,
-           h->phentsize);
-    printf("  %u section headers at offset %" PRIu64 " (%u bytes each), names in section %u\n",
-           h->shnum, h->shoff, h->shentsize, h->shstrndx);
+    printf("  %u program headers at offset %" PRIu64, h->phnum, h->phoff);
+    entsize_note("ph", h->phentsize, h->elf_class == 2 ? 56 : 32);
+    printf("\n  %u section headers at offset %" PRIu64, h->shnum, h->shoff);
+    entsize_note("sh", h->shentsize, h->elf_class == 2 ? 64 : 40);
+    printf(", names in section %u\n", h->shstrndx);
     const char *interp = strata_elf_interp(elf);
     char buf[1024];
     if (interp)
