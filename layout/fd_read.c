@@ -342,39 +342,63 @@ static int list_fds(pid_t pid, int **nums, size_t *n, strata_err_t *err)
     return rc ? proc_fail(err, rc, "listing /proc/%d/fd: %s", (int)pid, strerror(-rc)) : 0;
 }
 
+#define PF_EXITING 0x4u /* stat field 9: the task is in do_exit (its files go next) */
+
+static bool leaving(const struct proc_stat *st)
+{
+    return st->state == 'Z' || st->state == 'X' || (st->flags & PF_EXITING);
+}
+
+/* Where to read from: the process itself, or, when its leader thread has
+ * exited while others run, a live thread (/proc/TID/fd is the process's
+ * table). 0 when nothing is left to read. */
+static pid_t read_through(pid_t pid, const struct proc_stat *st)
+{
+    return leaving(st) ? proc_live_thread(pid) : pid;
+}
+
+/* Still there, the same process, and not exiting: nothing it held was
+ * closed by its exit while it was being read (PF_EXITING is set before
+ * the kernel closes an exiting task's files). */
+static bool still_there(pid_t pid, pid_t via, const struct proc_stat *before)
+{
+    struct proc_stat after, t;
+    if (read_stat(pid, &after) || after.start_time != before->start_time)
+        return false;
+    if (via == pid)
+        return !leaving(&after);
+    return read_stat(via, &t) == 0 && !leaving(&t);
+}
+
 int fd_read_proc(struct strata_fds *set, pid_t pid, unsigned flags, strata_fds_proc_t *out,
                  strata_err_t *err)
 {
-    struct proc_stat before, after;
+    struct proc_stat before;
     memset(out, 0, sizeof *out);
     out->pid = pid;
     if (read_stat(pid, &before))
         return proc_fail(err, -ESRCH, "no such process");
     read_identity(pid, out);
-    int *nums = NULL;
-    size_t n = 0;
-    int rc = list_fds(pid, &nums, &n, err);
-    if (rc)
-        return rc;
-    if (before.state == 'Z' || before.state == 'X') {
-        free(nums);
+    pid_t via = read_through(pid, &before);
+    if (!via)
         return proc_fail(err, -ENODATA,
                          "process %d is a zombie (exited, not yet reaped): its descriptors are "
                          "closed",
                          (int)pid);
-    }
-    struct reader r = {.set = set, .pid = pid};
+    int *nums = NULL;
+    size_t n = 0;
+    int rc = list_fds(via, &nums, &n, err);
+    if (rc)
+        return rc;
+    struct reader r = {.set = set, .pid = via};
     rc = read_fds(&r, nums, n, out, err);
     free(nums);
     free(r.buf);
     free(r.mountinfo);
     if (rc)
         return rc;
-    fd_epoll_stale(pid, out);
+    fd_epoll_stale(via, out);
     if (!(flags & STRATA_FDS_NO_MAPPINGS))
-        out->maps_error = fd_maps_read(set, pid, out);
-    if (read_stat(pid, &after) || after.start_time != before.start_time || after.state == 'Z' ||
-        after.state == 'X')
-        return gone(err, pid);
-    return 0;
+        out->maps_error = fd_maps_read(set, via, out);
+    return still_there(pid, via, &before) ? 0 : gone(err, pid);
 }

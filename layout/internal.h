@@ -161,6 +161,8 @@ int proc_sys_legacy_va_layout(pid_t pid, int stack_unlimited);
 
 /* proc_read.c — reading a live process */
 int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t *err);
+/* A thread of pid that is not a zombie (0: none). */
+pid_t proc_live_thread(pid_t pid);
 
 /* attr_elf.c — ELF objects: load bias, segments, sections, bss */
 void attr_elf_objects(struct strata_layout *lay, pid_t pid);

@@ -7,8 +7,8 @@
  * one, an epoll set with known masks and data (one target stale: added
  * under a dup'ed number that was then closed, one whose number now names
  * another eventfd), an eventfd (semaphore), a
- * timerfd, a signalfd, an inotify watch, a sealed memfd, a pidfd, a FIFO
- * and a mapped file with no descriptor.
+ * timerfd, a signalfd, an inotify watch, a sealed memfd, a pidfd, a FIFO,
+ * a directory, a device and a mapped file with no descriptor.
  *
  * It prints "key=value" lines (descriptor numbers and what the test should
  * find), then "ready", then blocks reading stdin; at EOF it exits, and so
@@ -85,6 +85,8 @@ static void files(const char *dir)
     say_fd("fifo_r", fr);
     say_fd("fifo_w", fw);
     printf("fifo_path=%s\n", path);
+    say_fd("dir", check(open(dir, O_RDONLY | O_DIRECTORY), "open dir"));
+    say_fd("device", check(open("/dev/null", O_WRONLY), "open /dev/null"));
     /* a mapped file without a descriptor */
     snprintf(path, sizeof path, "%s/fixture-mapped", dir);
     int m = check(open(path, O_RDWR | O_CREAT | O_TRUNC, 0644), "mapped");
@@ -105,6 +107,9 @@ static int pipe_with_child(int stdin_fd)
         die("fork");
     if (child == 0) {
         close(p[0]);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1); /* the test reads our stdout to its end: do not hold it */
+        close(null);
         char c;
         while (read(stdin_fd, &c, 1) > 0) /* until the parent's stdin closes */
             ;
@@ -182,13 +187,15 @@ static void unix_sockets(const char *dir)
     printf("unix_path=%s\n", a.sun_path);
     /* an abstract-namespace datagram socket */
     struct sockaddr_un ab = {.sun_family = AF_UNIX};
-    const char name[] = "strata-fixture-abstract";
-    memcpy(ab.sun_path + 1, name, sizeof name - 1);
+    char name[64]; /* abstract names are machine-wide: made unique */
+    int len = snprintf(name, sizeof name, "strata-fixture-%d", (int)getpid());
+    memcpy(ab.sun_path + 1, name, (size_t)len);
     int d = check(socket(AF_UNIX, SOCK_DGRAM, 0), "abstract");
     if (bind(d, (struct sockaddr *)&ab,
-             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name)))
+             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)))
         die("abstract bind");
     say_fd("unix_abstract", d);
+    printf("unix_abstract_name=@%s\n", name);
 }
 
 static void anon(const char *dir, int pipe_r)

@@ -50,8 +50,6 @@ static void file_fields(cli_json_t *j, const strata_fd_t *f)
 {
     cli_json_kv_string(j, "path", f->path);
     cli_json_kv_bool(j, "deleted", f->deleted);
-    dev(j, "dev", f->dev_major, f->dev_minor);
-    cli_json_kv_uint(j, "ino", f->ino);
     cli_json_kv_uint(j, "size", f->size);
     if (f->type == STRATA_FD_DEVICE)
         dev(j, "rdev", f->rdev_major, f->rdev_minor);
@@ -60,7 +58,6 @@ static void file_fields(cli_json_t *j, const strata_fd_t *f)
 static void socket_fields(cli_json_t *j, const strata_fd_t *f)
 {
     const strata_fd_socket_t *s = &f->sock;
-    cli_json_kv_uint(j, "ino", f->ino);
     cli_json_kv_string(j, "family", strata_sock_family_name(s->family));
     cli_json_kv_string(j, "proto", s->proto);
     if (s->state >= 0)
@@ -158,7 +155,7 @@ static void anon_fields(cli_json_t *j, const strata_fd_t *f)
         inotify_fields(j, f);
         break;
     case STRATA_FD_PIDFD:
-        cli_json_kv_int(j, "pid", f->pidfd_pid);
+        cli_json_kv_int(j, "target_pid", f->pidfd_pid); /* "pid" is the holder's */
         break;
     default:
         break;
@@ -177,7 +174,6 @@ static void type_fields(cli_json_t *j, const strata_fd_t *f)
         file_fields(j, f);
         break;
     case STRATA_FD_PIPE:
-        cli_json_kv_uint(j, "ino", f->ino);
         peers(j, f);
         break;
     case STRATA_FD_FIFO:
@@ -198,8 +194,7 @@ static void type_fields(cli_json_t *j, const strata_fd_t *f)
         else
             cli_json_kv_string(j, "seals", NULL); /* could not be read */
         cli_json_kv_string(j, "path", f->path);
-        dev(j, "dev", f->dev_major, f->dev_minor);
-        cli_json_kv_uint(j, "ino", f->ino);
+        cli_json_kv_bool(j, "deleted", f->deleted);
         break;
     default:
         anon_fields(j, f);
@@ -221,6 +216,11 @@ static void fd_json(cli_json_t *j, const strata_fds_proc_t *p, const strata_fd_t
         cli_json_kv_uint(j, "pos", f->pos);
     cli_json_kv_string(j, "link", f->link);
     cli_json_kv_int(j, "mnt_id", f->mnt_id);
+    if (f->mode)
+        dev(j, "dev", f->dev_major, f->dev_minor);
+    else
+        cli_json_kv_string(j, "dev", NULL); /* could not be stat'ed */
+    cli_json_kv_uint(j, "ino", f->ino);
     type_fields(j, f);
     if (f->ninfo) {
         cli_json_key(j, "fdinfo");

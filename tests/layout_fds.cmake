@@ -1,0 +1,31 @@
+# The descriptor reader (layout/fd_*.c) and `strata fds`: the Check suite
+# (parsers also under ASan+UBSan), every field of `strata fds --json` on a
+# fixture holding one descriptor of each kind, and a differential test
+# against util-linux lsfd and lsof on the same process.
+add_executable(fds_fixture ${CMAKE_CURRENT_SOURCE_DIR}/proc/fixture_fds.c)
+
+strata_check_test(check_fds SOURCES check_fds.c proc/spawn.c LIBS strata_static
+                  LABELS layout TIMEOUT 300
+                  ENV "STRATA_CLI=$<TARGET_FILE:strata-cli>"
+                      "FDS_FIXTURE=$<TARGET_FILE:fds_fixture>")
+target_include_directories(check_fds PRIVATE ${PROJECT_SOURCE_DIR}/layout)
+add_dependencies(check_fds strata-cli fds_fixture)
+
+# The hostile-text parsers alone, for the sanitizer tree.
+add_test(NAME check_fds_parse COMMAND check_fds)
+set_tests_properties(check_fds_parse PROPERTIES LABELS "sanitize;layout" TIMEOUT 60
+                     ENVIRONMENT "FDS_PARSE_ONLY=1;CK_DEFAULT_TIMEOUT=60")
+
+find_program(STRATA_FDS_PYTHON3 python3)
+if(STRATA_FDS_PYTHON3)
+  add_test(NAME fds_json
+           COMMAND ${STRATA_FDS_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/fds/check_json.py
+                   $<TARGET_FILE:strata-cli> $<TARGET_FILE:fds_fixture>)
+  set_tests_properties(fds_json PROPERTIES LABELS layout TIMEOUT 120)
+  add_test(NAME fds_differential
+           COMMAND ${STRATA_FDS_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/fds/diff_lsof.py
+                   $<TARGET_FILE:strata-cli> $<TARGET_FILE:fds_fixture>)
+  set_tests_properties(fds_differential PROPERTIES LABELS "layout;differential" TIMEOUT 300)
+else()
+  message(STATUS "layout-fds: python3 not found; fds_json and fds_differential not registered")
+endif()
