@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "output/json.h"
+#include "output/layout.h"
 #include "strata.h"
 
 struct elf_view {
@@ -383,22 +384,55 @@ static void show_file(struct elf_view *v, const char *name)
 static void usage(FILE *to)
 {
     fprintf(to, "usage: strata elf [--json] FILE...\n"
+                "       strata elf [--svg FILE.svg] [--png FILE.png] FILE\n"
                 "Shows an ELF file (or each member of an ar archive): header, segments with\n"
                 "the sections they hold, file size against memory size, flags, sections.\n"
                 "  --json   one JSON document (an array when several files are given)\n"
-                "exit status: 0 ok, 1 some file could not be read, 2 usage error\n");
+                "  --svg F  a picture instead: the file's segments as loaded, to scale, with\n"
+                "           the sections inside them (one self-contained SVG; F \"-\": stdout)\n"
+                "  --png F  the same picture as PNG (rendered by rsvg-convert, librsvg2-bin)\n"
+                "exit status: 0 ok, 1 some file could not be read, 2 usage error,\n"
+                "3 --png without rsvg-convert\n");
+}
+
+/* The picture of FILE as loaded (strata_layout_file), with its sections. */
+static int picture(const char *file, const char *svg, const char *png)
+{
+    strata_layout_t *lay;
+    strata_err_t err = {0};
+    char why[512];
+    if (cli_picture_check(png, why, sizeof why)) {
+        cli_error("elf: %s", why);
+        return STRATA_EXIT_UNSUPPORTED;
+    }
+    int rc = strata_layout_file(file, &lay, &err);
+    if (rc) {
+        cli_error("%s: %s", file, err.msg[0] ? err.msg : strerror(-rc));
+        return STRATA_EXIT_FAIL;
+    }
+    rc = cli_picture_draw(lay, file, svg, png, "elf");
+    strata_layout_close(lay);
+    return rc;
 }
 
 int cmd_elf(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"svg", required_argument, NULL, 's'},
+                                             {"png", required_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct elf_view v = {0};
+    const char *svg = NULL, *png = NULL;
     int c;
     argv[0] = "strata";
     while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
         if (c == 'j') {
             v.json = true;
+        } else if (c == 's') {
+            svg = optarg;
+        } else if (c == 'p') {
+            png = optarg;
         } else if (c == 'h') {
             usage(stdout);
             return STRATA_EXIT_OK;
@@ -410,6 +444,13 @@ int cmd_elf(int argc, char **argv)
     if (optind == argc) {
         usage(stderr);
         return STRATA_EXIT_USAGE;
+    }
+    if (svg || png) {
+        if (argc - optind != 1 || v.json) {
+            cli_error("elf: --svg and --png draw one FILE (without --json)");
+            return STRATA_EXIT_USAGE;
+        }
+        return picture(argv[optind], svg, png);
     }
     cli_json_init(&v.j, stdout);
     v.array = v.json && argc - optind > 1;
