@@ -278,7 +278,11 @@ static void band_label(FILE *f, const struct row *r, bool live)
     const strata_layout_map_t *m = r->m;
     char h[32];
     uint64_t size = m->end - m->start;
-    const char *name = m->object ? base_name(m->object) : m->name[0] ? m->name : "";
+    const char *full = m->object ? m->object : m->name;
+    char name[52]; /* the file's own name, cut: the whole path is in the band's title */
+    snprintf(name, sizeof name, "%s", full[0] == '/' ? base_name(full) : full);
+    if (strlen(full[0] == '/' ? base_name(full) : full) >= sizeof name)
+        memcpy(name + sizeof name - 4, "...", 4);
     fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"lab\">", LABEL_X, r->y + r->h / 2 + 4);
     xml(f, strata_layout_kind_name(m->kind));
     fputs(" ", f);
