@@ -53,13 +53,8 @@ static int collect(const char *text, size_t len, struct map_row **rows, size_t *
         struct proc_maps_line l;
         if (!proc_parse_maps_line(p, (size_t)(le - p), &l) && l.inode && l.name_len &&
             l.name[0] == '/') {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 64;
-                struct map_row *v = realloc(*rows, cap * sizeof *v);
-                if (!v)
-                    return -ENOMEM;
-                *rows = v;
-            }
+            if (!layout_grow((void **)rows, *n, &cap, sizeof **rows, 64))
+                return -ENOMEM;
             (*rows)[(*n)++] = (struct map_row){l.dev_major, l.dev_minor, l.inode,   l.start,
                                                l.end,       l.name,      l.name_len};
         }

@@ -131,18 +131,10 @@ unsigned fd_parse_link(const char *link, uint32_t mode, uint64_t *ino, const cha
 
 /* ---- fdinfo --------------------------------------------------------------- */
 
-/* Appends one element to a malloc'd vector; false when out of memory. */
+/* Room for one more element at *v (a malloc'd vector of *n used). */
 static bool grow(void **v, size_t *n, size_t *cap, size_t elem)
 {
-    if (*n < *cap)
-        return true;
-    size_t c = *cap ? *cap * 2 : 8;
-    void *nv = realloc(*v, c * elem);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = c;
-    return true;
+    return layout_grow(v, *n, cap, elem, 8);
 }
 
 /* A kernel s_dev (MAJOR << 20 | MINOR) into major and minor. */

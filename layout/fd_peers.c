@@ -76,14 +76,8 @@ static uint32_t dev_of(uint32_t maj, uint32_t min)
 
 static int add_holder(struct fd_holders *h, struct fd_holder x)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 1024;
-        struct fd_holder *v = realloc(h->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        h->v = v;
-        h->cap = cap;
-    }
+    if (!layout_grow((void **)&h->v, h->n, &h->cap, sizeof *h->v, 1024))
+        return -ENOMEM;
     h->v[h->n++] = x;
     return 0;
 }

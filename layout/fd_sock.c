@@ -46,14 +46,8 @@ static int add_row(const struct fd_sock_row *r, void *arg)
 {
     struct loader *l = arg;
     struct fd_sock_table *t = l->t;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        struct fd_sock_entry *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    if (!layout_grow((void **)&t->v, t->n, &t->cap, sizeof *t->v, 256))
+        return -ENOMEM;
     struct fd_sock_entry *e = &t->v[t->n];
     memset(e, 0, sizeof *e);
     e->ino = r->ino;

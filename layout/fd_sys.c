@@ -10,7 +10,6 @@
  * descriptor was closed, which is not the whole process going away.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
@@ -30,51 +29,17 @@
 #define F_GET_SEALS 1034
 #endif
 
-/* Numeric entries of a /proc directory, malloc'd. */
-static int list_numbers(const char *path, int **out, size_t *n)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return -errno;
-    size_t cap = 64, cnt = 0;
-    int *v = malloc(cap * sizeof *v);
-    struct dirent *e;
-    while (v && (e = readdir(d))) {
-        char *endp;
-        long x = strtol(e->d_name, &endp, 10);
-        if (*endp || e->d_name[0] < '0' || e->d_name[0] > '9' || x < 0 || x > INT32_MAX)
-            continue;
-        if (cnt == cap) {
-            int *nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv) {
-                free(v);
-                v = NULL;
-                break;
-            }
-            v = nv;
-            cap *= 2;
-        }
-        v[cnt++] = (int)x;
-    }
-    closedir(d);
-    if (!v)
-        return -ENOMEM;
-    *out = v;
-    *n = cnt;
-    return 0;
-}
-
 int fd_sys_list(pid_t pid, int **fds, size_t *n)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-    return list_numbers(path, fds, n);
+    return proc_sys_numbers(path, fds, n);
 }
 
 int fd_sys_pids(pid_t **pids, size_t *n)
 {
     int *v;
-    int rc = list_numbers("/proc", &v, n);
+    int rc = proc_sys_numbers("/proc", &v, n);
     if (!rc)
         *pids = (pid_t *)v; /* pid_t is int on Linux */
     return rc;

@@ -125,6 +125,9 @@ int elf_size_check_bfd(const strata_elf_t *elf, strata_err_t *err);
 void *layout_pool_alloc(struct proc_pool_chunk **pool, size_t len);
 const char *layout_pool_strdup(struct proc_pool_chunk **pool, const char *s, size_t len);
 void layout_pool_free(struct proc_pool_chunk **pool);
+/* Room for one more element of elem bytes in the malloc'd vector *v of *n
+ * used and *cap allocated (doubling, from first); false when out of memory. */
+bool layout_grow(void **v, size_t n, size_t *cap, size_t elem, size_t first);
 
 /* LAYOUT-PROC-INTERNAL-BEGIN */
 /* proc_layout.c — the layout object: growth, string pool, errors */
@@ -150,6 +153,7 @@ int proc_sys_read_file(const char *path, char **text, size_t *len);
 int proc_sys_pread_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 int proc_sys_readlink(const char *path, char *buf, size_t cap);
 int proc_sys_tids(pid_t pid, pid_t **tids, size_t *n);
+int proc_sys_numbers(const char *path, int **out, size_t *n);
 uint64_t proc_sys_page_size(void);
 uint64_t proc_sys_self_brk(void);
 pid_t proc_sys_getpid(void);

@@ -1,8 +1,10 @@
 /*
  * pool.c — the string and record pool of layout's result objects (process
  * layouts, descriptor sets): chunks that never move, so the pointers handed
- * out stay valid until the object is freed, whatever is added later.
+ * out stay valid until the object is freed, whatever is added later; and
+ * the growth of the malloc'd vectors they are built with.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,4 +48,17 @@ void layout_pool_free(struct proc_pool_chunk **pool)
         free(c);
     }
     *pool = NULL;
+}
+
+bool layout_grow(void **v, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : first;
+    void *nv = c > SIZE_MAX / elem ? NULL : realloc(*v, c * elem);
+    if (!nv)
+        return false;
+    *v = nv;
+    *cap = c;
+    return true;
 }

@@ -395,26 +395,6 @@ static void usage(FILE *to)
                 "3 --png without rsvg-convert\n");
 }
 
-/* The picture of FILE as loaded (strata_layout_file), with its sections. */
-static int picture(const char *file, const char *svg, const char *png)
-{
-    strata_layout_t *lay;
-    strata_err_t err = {0};
-    char why[512];
-    if (cli_picture_check(png, why, sizeof why)) {
-        cli_error("elf: %s", why);
-        return STRATA_EXIT_UNSUPPORTED;
-    }
-    int rc = strata_layout_file(file, &lay, &err);
-    if (rc) {
-        cli_error("%s: %s", file, err.msg[0] ? err.msg : strerror(-rc));
-        return STRATA_EXIT_FAIL;
-    }
-    rc = cli_picture_draw(lay, file, svg, png, "elf");
-    strata_layout_close(lay);
-    return rc;
-}
-
 int cmd_elf(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
@@ -450,7 +430,7 @@ int cmd_elf(int argc, char **argv)
             cli_error("elf: --svg and --png draw one FILE (without --json)");
             return STRATA_EXIT_USAGE;
         }
-        return picture(argv[optind], svg, png);
+        return cli_picture_of(argv[optind], strata_layout_file, svg, png, "elf");
     }
     cli_json_init(&v.j, stdout);
     v.array = v.json && argc - optind > 1;

@@ -91,26 +91,6 @@ static int layout_one(const char *arg, bool json, bool all, cli_json_t *j, bool 
     return STRATA_EXIT_OK;
 }
 
-/* The picture of one target (output/picture.c). */
-static int picture(const char *arg, const char *svg, const char *png)
-{
-    strata_layout_t *lay;
-    strata_err_t err = {0};
-    char why[512];
-    if (cli_picture_check(png, why, sizeof why)) {
-        cli_error("layout: %s", why);
-        return STRATA_EXIT_UNSUPPORTED;
-    }
-    int rc = open_target(arg, &lay, &err);
-    if (rc) {
-        cli_error("%s: %s", arg, err.msg[0] ? err.msg : strerror(-rc));
-        return STRATA_EXIT_FAIL;
-    }
-    rc = cli_picture_draw(lay, arg, svg, png, "layout");
-    strata_layout_close(lay);
-    return rc;
-}
-
 int cmd_layout(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -146,7 +126,7 @@ int cmd_layout(int argc, char **argv)
             cli_error("layout: --svg and --png draw one PID or FILE (without --json or --all)");
             return STRATA_EXIT_USAGE;
         }
-        return picture(argv[optind], svg, png);
+        return cli_picture_of(argv[optind], open_target, svg, png, "layout");
     }
     cli_json_t j;
     cli_json_init(&j, stdout);

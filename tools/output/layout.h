@@ -43,6 +43,11 @@ int cli_picture_write(const cli_picture_t *pic, const char *svg, const char *png
  * sections; errors printed as "strata: CMD: ...". Returns an exit status. */
 int cli_picture_draw(const strata_layout_t *lay, const char *arg, const char *svg,
                      const char *png, const char *cmd);
+/* The whole of --svg/--png for one target: the renderer checked first,
+ * the layout opened by open (strata_layout_file, or a PID-or-file opener),
+ * drawn, errors printed. Returns an exit status. */
+int cli_picture_of(const char *arg, int (*open)(const char *, strata_layout_t **, strata_err_t *),
+                   const char *svg, const char *png, const char *cmd);
 /* The attribution of a mapping in words, e.g. "/usr/bin/cat LOAD[3] .data .bss". */
 void cli_layout_describe(const strata_layout_map_t *m, char *buf, size_t cap);
 

@@ -93,3 +93,23 @@ int cli_picture_draw(const strata_layout_t *lay, const char *arg, const char *sv
     strata_elf_close(elf);
     return rc ? STRATA_EXIT_FAIL : STRATA_EXIT_OK;
 }
+
+int cli_picture_of(const char *arg, int (*open)(const char *, strata_layout_t **, strata_err_t *),
+                   const char *svg, const char *png, const char *cmd)
+{
+    strata_layout_t *lay;
+    strata_err_t err = {0};
+    char why[512];
+    if (cli_picture_check(png, why, sizeof why)) {
+        cli_error("%s: %s", cmd, why);
+        return STRATA_EXIT_UNSUPPORTED;
+    }
+    int rc = open(arg, &lay, &err);
+    if (rc) {
+        cli_error("%s: %s", arg, err.msg[0] ? err.msg : strerror(-rc));
+        return STRATA_EXIT_FAIL;
+    }
+    rc = cli_picture_draw(lay, arg, svg, png, cmd);
+    strata_layout_close(lay);
+    return rc;
+}
