@@ -125,7 +125,8 @@ static int merge(struct strata_fds *set, pid_t pid, const struct map_row *rows, 
         m->mappings++;
         m->bytes += r->end - r->start;
     }
-    qsort(v, k, sizeof *v, by_path);
+    if (k)
+        qsort(v, k, sizeof *v, by_path);
     p->maps = v;
     p->nmaps = k;
     return 0;
@@ -142,7 +143,8 @@ int fd_maps_read(struct strata_fds *set, pid_t pid, strata_fds_proc_t *p)
     if (!rc)
         rc = collect(text, len, &rows, &n);
     if (!rc) {
-        qsort(rows, n, sizeof *rows, by_file);
+        if (n)
+            qsort(rows, n, sizeof *rows, by_file);
         rc = merge(set, pid, rows, n, p);
     }
     free(rows);

@@ -315,7 +315,8 @@ int fd_peers_resolve(struct strata_fds *set, bool scan_machine)
         rc = holders_of_machine(set);
     if (rc)
         return rc;
-    qsort(set->holders.v, set->holders.n, sizeof *set->holders.v, cmp_holder);
+    if (set->holders.n)
+        qsort(set->holders.v, set->holders.n, sizeof *set->holders.v, cmp_holder);
     for (size_t i = 0; !rc && i < set->nprocs; i++)
         rc = resolve_proc(set, &set->procs[i]);
     set->info.peers = 1;

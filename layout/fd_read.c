@@ -326,7 +326,8 @@ static int read_fds(struct reader *r, const int *nums, size_t n, strata_fds_proc
         if (rc == 0)
             decode_type(r, &v[k++]);
     }
-    qsort(v, k, sizeof *v, by_fd);
+    if (k)
+        qsort(v, k, sizeof *v, by_fd);
     out->fds = v;
     out->nfds = k;
     return 0;

@@ -82,7 +82,8 @@ int strata_fds_all(unsigned flags, strata_fds_t **out, strata_err_t *err)
     int rc = fd_sys_pids(&pids, &n);
     if (rc)
         return proc_fail(err, rc, "cannot list /proc: %s", strerror(-rc));
-    qsort(pids, n, sizeof *pids, by_pid);
+    if (n)
+        qsort(pids, n, sizeof *pids, by_pid);
     struct strata_fds *set = set_new();
     bool oom = !set;
     for (size_t i = 0; !oom && i < n; i++) {

@@ -265,7 +265,8 @@ static int load(struct strata_fds *set, struct fd_sock_table *t, pid_t pid)
     free(buf);
     if (rc)
         return rc;
-    qsort(t->v, t->n, sizeof *t->v, by_ino);
+    if (t->n)
+        qsort(t->v, t->n, sizeof *t->v, by_ino);
     unix_remotes(t);
     if (diag)
         set->info.sock_diag = 1;

@@ -1,20 +1,16 @@
 # The descriptor reader (layout/fd_*.c) and `strata fds`: the Check suite
-# (parsers also under ASan+UBSan), every field of `strata fds --json` on a
+# (also under ASan+UBSan), every field of `strata fds --json` on a
 # fixture holding one descriptor of each kind, and a differential test
 # against util-linux lsfd and lsof on the same process.
 add_executable(fds_fixture ${CMAKE_CURRENT_SOURCE_DIR}/proc/fixture_fds.c)
 
 strata_check_test(check_fds SOURCES check_fds.c proc/spawn.c LIBS strata_static
-                  LABELS layout TIMEOUT 300
+                  LABELS "layout;sanitize" TIMEOUT 300
                   ENV "STRATA_CLI=$<TARGET_FILE:strata-cli>"
                       "FDS_FIXTURE=$<TARGET_FILE:fds_fixture>")
 target_include_directories(check_fds PRIVATE ${PROJECT_SOURCE_DIR}/layout)
 add_dependencies(check_fds strata-cli fds_fixture)
 
-# The hostile-text parsers alone, for the sanitizer tree.
-add_test(NAME check_fds_parse COMMAND check_fds)
-set_tests_properties(check_fds_parse PROPERTIES LABELS "sanitize;layout" TIMEOUT 60
-                     ENVIRONMENT "FDS_PARSE_ONLY=1;CK_DEFAULT_TIMEOUT=60")
 
 find_program(STRATA_FDS_PYTHON3 python3)
 if(STRATA_FDS_PYTHON3)

@@ -27,7 +27,7 @@
 
 #include "output/layout.h"
 
-#define WIDTH   1000
+#define WIDTH   1060
 #define BAND_X  190 /* left edge of the bands */
 #define BAND_W  380 /* band width */
 #define LABEL_X 585 /* right-hand labels */
