@@ -22,8 +22,8 @@ const char *cli_layout_human(uint64_t bytes, char *buf, size_t cap);
  * layout_svg.c). elf (may be NULL) is the object at path object, loaded at
  * bias, whose SHF_ALLOC sections are drawn inside its mappings; what names
  * the picture in its title. 0, or -1 when out of memory or f failed. */
-int cli_layout_svg(FILE *f, const strata_layout_t *lay, const strata_elf_t *elf,
-                   const char *object, uint64_t bias, const char *what);
+int cli_layout_svg(FILE *f, const strata_layout_t *lay, const strata_elf_t *elf, const char *object,
+                   uint64_t bias, const char *what);
 /* What a picture shows (output/picture.c). */
 typedef struct cli_picture {
     const strata_layout_t *lay;
@@ -41,8 +41,8 @@ int cli_picture_write(const cli_picture_t *pic, const char *svg, const char *png
                       size_t whylen);
 /* The picture of lay (arg: what the user named) with the executable's
  * sections; errors printed as "strata: CMD: ...". Returns an exit status. */
-int cli_picture_draw(const strata_layout_t *lay, const char *arg, const char *svg,
-                     const char *png, const char *cmd);
+int cli_picture_draw(const strata_layout_t *lay, const char *arg, const char *svg, const char *png,
+                     const char *cmd);
 /* The whole of --svg/--png for one target: the renderer checked first,
  * the layout opened by open (strata_layout_file, or a PID-or-file opener),
  * drawn, errors printed. Returns an exit status. */
