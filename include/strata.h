@@ -247,7 +247,11 @@ typedef struct strata_elf_segment {
  * and at which offset), -EISDIR, -ENOMEM, or the errno of open/read. A
  * section or segment whose own bytes lie outside the file does not fail
  * the open: strata_elf_section_data/strata_elf_segment_data report it.
- * err may be NULL. */
+ * Both header tables are read at their class's record size whatever
+ * e_phentsize and e_shentsize say (as binutils' BFD and readelf do; the
+ * stored values stay in strata_elf_header_t); a core file whose section
+ * header table cannot be read opens without sections (a core is read
+ * through its program headers, as BFD does). err may be NULL. */
 STRATA_API int strata_elf_open(const char *path, strata_elf_t **out, strata_err_t *err);
 STRATA_API int strata_elf_open_fd(int fd, strata_elf_t **out, strata_err_t *err);
 STRATA_API int strata_elf_open_mem(const void *buf, size_t len, strata_elf_t **out,
@@ -392,6 +396,7 @@ STRATA_API int strata_elf_common_size(const strata_elf_t *elf, uint64_t *out);
 #define STRATA_ELF_SZW_CORRUPT_SHSTRNDX 0x1u  /* e_shstrndx unusable: no sections */
 #define STRATA_ELF_SZW_SECTION_PAST_EOF 0x2u  /* a section's bytes pass the end */
 #define STRATA_ELF_SZW_SEGMENT_PAST_EOF 0x4u  /* core: a segment's bytes pass the end */
+#define STRATA_ELF_SZW_PHDR_ALIGN 0x8u        /* a p_align is not a power of two */
 STRATA_API unsigned strata_elf_size_warnings(const strata_elf_t *elf);
 /* For a core file: 1 and *cmd the command it was invoked as (from
  * NT_PRPSINFO; *cmd NULL when unknown); 0 when the file is not a core. */
@@ -627,6 +632,251 @@ STRATA_API int strata_smaps_get(const strata_smaps_t *s, size_t i, uint64_t *val
 STRATA_API const char *strata_layout_kind_name(unsigned kind);
 
 /* STRATA-LAYOUT-PROC-END */
+
+/* STRATA-LAYOUT-FDS-BEGIN (owned by the layout descriptor reader) */
+
+/* The open file descriptors of processes, decoded: what each one is (from
+ * /proc/PID/fd, fdinfo and a stat of the descriptor), whom a pipe or Unix
+ * socket connects to (every other {pid, fd} holding it, as far as
+ * permissions let this process see), socket addresses and states (netlink
+ * sock_diag where the kernel offers it, /proc/PID/net/{unix,tcp,...}
+ * otherwise), epoll interest lists with stale targets, and the state of
+ * eventfd, timerfd, signalfd, inotify, memfd, pidfd and other anonymous
+ * inodes; plus the files mapped into memory (lsof's "mem"), which hold a
+ * file open without a descriptor. A set holds one process or every process
+ * of the machine the caller may read, read once. Errors: 0 or -errno. */
+typedef struct strata_fds strata_fds_t; /* a read set of processes (opaque) */
+
+/* What a descriptor is. */
+enum strata_fd_type {
+    STRATA_FD_UNKNOWN = 0, /* the kernel's link text was not recognised */
+    STRATA_FD_FILE,        /* a regular file */
+    STRATA_FD_DIR,         /* a directory */
+    STRATA_FD_DEVICE,      /* a character or block device (rdev says which) */
+    STRATA_FD_PIPE,        /* an anonymous pipe ("pipe:[INODE]") */
+    STRATA_FD_FIFO,        /* a named pipe opened by path */
+    STRATA_FD_SOCKET,      /* a socket (sock says which) */
+    STRATA_FD_EPOLL,       /* epoll_create */
+    STRATA_FD_EVENTFD,     /* eventfd */
+    STRATA_FD_TIMERFD,     /* timerfd_create */
+    STRATA_FD_SIGNALFD,    /* signalfd */
+    STRATA_FD_INOTIFY,     /* inotify_init */
+    STRATA_FD_FANOTIFY,    /* fanotify_init */
+    STRATA_FD_MEMFD,       /* memfd_create ("/memfd:NAME (deleted)") */
+    STRATA_FD_PIDFD,       /* pidfd_open / CLONE_PIDFD */
+    STRATA_FD_USERFAULTFD, /* userfaultfd */
+    STRATA_FD_IO_URING,    /* io_uring_setup */
+    STRATA_FD_PERF_EVENT,  /* perf_event_open */
+    STRATA_FD_BPF,         /* a bpf map, program, link or iterator */
+    STRATA_FD_ANON,        /* another anonymous inode (anon_name says which) */
+    STRATA_FD_TYPE_COUNT
+};
+
+/* A process and descriptor at the other end of something. */
+typedef struct strata_fd_peer {
+    pid_t pid;     /* 0: none found */
+    int fd;
+    int access;    /* that descriptor's O_ACCMODE (O_RDONLY, O_WRONLY, O_RDWR); -1 unknown */
+    char comm[16]; /* that process's command name ("" unknown) */
+} strata_fd_peer_t;
+
+/* One fdinfo line the reader has no field for, kept as printed
+ * ("Pid: 123" of a pidfd, "SqEntries: 8" of an io_uring, ...). */
+typedef struct strata_fd_info_line {
+    const char *name;  /* text before the ':' */
+    const char *value; /* text after it, leading blanks skipped */
+} strata_fd_info_line_t;
+
+/* One watched descriptor of an epoll set (a "tfd:" line of its fdinfo). */
+typedef struct strata_fd_epoll_target {
+    int fd;          /* the descriptor number it was added under */
+    uint32_t events; /* EPOLL* interest mask as registered (EPOLLET etc.) */
+    uint64_t data;   /* epoll_data as registered */
+    uint64_t pos;    /* the watched file's position when read */
+    uint64_t ino;    /* the watched file's inode */
+    uint32_t dev_major, dev_minor; /* the watched file's device */
+    int stale;       /* 1: fd is no longer open in the process, or now names
+                        another file: the registration outlived its close */
+} strata_fd_epoll_target_t;
+
+/* One watch of an inotify instance. */
+typedef struct strata_fd_inotify_watch {
+    int wd;          /* watch descriptor */
+    uint32_t mask;   /* IN_* mask */
+    uint64_t ino;    /* the watched inode */
+    uint32_t dev_major, dev_minor;
+    const char *path; /* resolved from the kernel's file handle (needs
+                         CAP_DAC_READ_SEARCH), NULL when it cannot be */
+} strata_fd_inotify_watch_t;
+
+/* Socket families and states. */
+enum strata_sock_family {
+    STRATA_SOCK_OTHER = 0, STRATA_SOCK_UNIX, STRATA_SOCK_INET, STRATA_SOCK_INET6,
+    STRATA_SOCK_NETLINK, STRATA_SOCK_PACKET, STRATA_SOCK_FAMILY_COUNT
+};
+
+/* A socket. Strings are "" when unknown or unnamed. */
+typedef struct strata_fd_socket {
+    unsigned family;     /* enum strata_sock_family */
+    const char *proto;   /* "tcp", "udp", "raw", "udplite", "stream", "dgram",
+                            "seqpacket", a netlink protocol ("route", ...),
+                            or the kernel's protocol name when nothing else */
+    int state;           /* kernel socket state (TCP_* numbering; Unix sockets
+                            too: 1 connected, 7 unconnected, 10 listening);
+                            -1 unknown */
+    const char *local;   /* "127.0.0.1:8080", "[::1]:22", a Unix path,
+                            "@abstract", or a netlink "pid:groups" */
+    const char *remote;  /* the same for the other end ("" when none) */
+    uint64_t peer_ino;   /* Unix: the peer socket's inode (sock_diag), 0 none */
+    strata_fd_peer_t peer; /* Unix: {pid, fd} holding peer_ino; pid 0 if none found */
+    uint32_t rx_queue, tx_queue; /* bytes queued (listeners: backlog now, max) */
+    uid_t uid;           /* owner as the socket table says */
+    const char *source;  /* where the details came from: "sock_diag",
+                            "/proc/net", or "" (only the descriptor was seen) */
+} strata_fd_socket_t;
+
+/* One open descriptor of a process. */
+typedef struct strata_fd {
+    int fd;
+    unsigned type;        /* enum strata_fd_type */
+    const char *link;     /* readlink of /proc/PID/fd/FD, as printed */
+    const char *path;     /* file, dir, device, fifo, memfd: the path with
+                             " (deleted)" when unlinked; otherwise "" */
+    int deleted;          /* 1: the path ended in " (deleted)" */
+    uint32_t flags;       /* fdinfo "flags": O_* bits in the kernel's numbering
+                             (O_CLOEXEC included when close-on-exec is set) */
+    uint64_t pos;         /* fdinfo "pos" */
+    int has_pos;          /* 1 for files, dirs, devices and memfds */
+    int mnt_id;           /* fdinfo "mnt_id" */
+    uint32_t dev_major, dev_minor; /* st_dev of the open file */
+    uint64_t ino;         /* st_ino (for pipes and sockets: the link's inode) */
+    uint64_t size;        /* st_size (files, memfds) */
+    uint32_t mode;        /* st_mode (0 when it could not be stat'ed) */
+    uint32_t rdev_major, rdev_minor; /* devices: st_rdev */
+    const char *anon_name; /* anonymous inodes: the link's name ("[eventfd]") */
+    /* pipes and FIFOs: every other {pid, fd} holding the same pipe */
+    const strata_fd_peer_t *peers;
+    size_t npeers;
+    strata_fd_socket_t sock; /* sockets */
+    /* epoll */
+    const strata_fd_epoll_target_t *targets;
+    size_t ntargets;
+    /* eventfd */
+    uint64_t eventfd_count;
+    int eventfd_semaphore; /* 1 EFD_SEMAPHORE, 0 not, -1 the kernel does not say */
+    int eventfd_id;        /* -1 when the kernel does not say */
+    /* timerfd */
+    int timer_clock;       /* CLOCK_* id */
+    uint64_t timer_interval_ns, timer_remaining_ns; /* it_interval, it_value */
+    uint64_t timer_ticks;  /* expirations not yet read */
+    uint32_t timer_settime_flags; /* TFD_TIMER_ABSTIME etc. */
+    uint64_t signal_mask;  /* signalfd: bit n-1 set for signal n */
+    /* inotify */
+    const strata_fd_inotify_watch_t *watches;
+    size_t nwatches;
+    /* memfd */
+    const char *memfd_name; /* without "/memfd:" and " (deleted)" */
+    int seals;             /* F_SEAL_* bits; -1 when they could not be read */
+    pid_t pidfd_pid;       /* pidfd: the process it refers to; -1 exited; 0 unknown */
+    const strata_fd_info_line_t *info; /* fdinfo lines not decoded above */
+    size_t ninfo;
+} strata_fd_t;
+
+/* A file mapped into the process's memory (one per distinct file, found in
+ * /proc/PID/maps and opened through /proc/PID/map_files where permitted). */
+typedef struct strata_fd_mapping {
+    const char *path;     /* as maps prints it, " (deleted)" included */
+    int deleted;
+    uint32_t dev_major, dev_minor;
+    uint64_t ino;
+    uint64_t size;        /* st_size; 0 when it could not be stat'ed */
+    int size_known;       /* 1 when size is the file's (map_files or a
+                             path still naming the same inode) */
+    unsigned mappings;    /* how many mappings of the file */
+    uint64_t bytes;       /* bytes mapped in all of them */
+    int exe;              /* 1: the process's executable (lsof's "txt") */
+    int memfd;            /* 1: a memfd ("/memfd:NAME (deleted)") */
+} strata_fd_mapping_t;
+
+/* One process of a set. */
+typedef struct strata_fds_proc {
+    pid_t pid;
+    uid_t uid;             /* real uid */
+    char comm[64];         /* /proc/PID/comm */
+    const strata_fd_t *fds; /* sorted by fd */
+    size_t nfds;
+    const strata_fd_mapping_t *maps; /* sorted by path */
+    size_t nmaps;
+    int maps_error;        /* 0, or -errno why the mappings could not be read */
+} strata_fds_proc_t;
+
+/* What a set covers and what it had to leave out. */
+typedef struct strata_fds_info {
+    size_t processes;      /* processes in the set */
+    size_t unreadable;     /* skipped: no permission to read their fds */
+    size_t exited;         /* skipped: exited (or became zombies) while read */
+    int peers;             /* 1: pipe and Unix peers were looked up */
+    size_t peer_scan_unreadable; /* processes the peer scan could not see */
+    int sock_diag;         /* 1: sock_diag answered; 0: /proc/net text used */
+} strata_fds_info_t;
+
+/* Flags of strata_fds_pid / strata_fds_all. */
+enum strata_fds_flags {
+    /* Do not look for the other ends of pipes and Unix sockets (that reads
+     * every process's descriptor links). */
+    STRATA_FDS_NO_PEERS = 1u << 0,
+    /* Do not list mapped files. */
+    STRATA_FDS_NO_MAPPINGS = 1u << 1,
+};
+
+/* Reads process pid's descriptors (0: the calling process). 0 or -errno,
+ * err (may be NULL) saying what failed in words: -ESRCH no such process,
+ * or it exited while being read ("exited while its descriptors were being
+ * read"); -EACCES no permission ("permission denied reading /proc/PID/fd
+ * (need ptrace access: same user or CAP_SYS_PTRACE)"); -ENODATA a zombie
+ * (its descriptors are closed); -ENOMEM. A descriptor closed while being
+ * read is left out; a partial process is never returned. */
+STRATA_API STRATA_NODISCARD int strata_fds_pid(pid_t pid, unsigned flags, strata_fds_t **out,
+                                               strata_err_t *err);
+/* Reads every process the caller may read (as lsof does). Processes whose
+ * descriptors may not be read, and processes that exit while being read,
+ * are skipped and counted in strata_fds_info(); never fails for them.
+ * 0, -ENOMEM, or the -errno of reading /proc itself. */
+STRATA_API STRATA_NODISCARD int strata_fds_all(unsigned flags, strata_fds_t **out,
+                                               strata_err_t *err);
+/* Frees the set and everything its accessors returned. NULL is a no-op. */
+STRATA_API void strata_fds_close(strata_fds_t *fds);
+STRATA_API const strata_fds_info_t *strata_fds_info(const strata_fds_t *fds);
+/* Processes sorted by pid; NULL when i is out of range. */
+STRATA_API size_t strata_fds_process_count(const strata_fds_t *fds);
+STRATA_API const strata_fds_proc_t *strata_fds_process(const strata_fds_t *fds, size_t i);
+
+/* Names, from tables (never NULL). Those writing into buf join names with
+ * '|' (as "O_RDWR|O_CLOEXEC") and write bits without a name in hex; buf
+ * should hold 256 bytes; an empty set gives "". */
+/* "file", "dir", "device", "pipe", ..., "io_uring"; "unknown". */
+STRATA_API const char *strata_fd_type_name(unsigned type);
+/* "unix", "inet", "inet6", "netlink", "packet"; "other". */
+STRATA_API const char *strata_sock_family_name(unsigned family);
+/* "ESTABLISHED", "LISTEN", ... for family's numbering (Unix: "LISTEN",
+ * "ESTABLISHED" (connected), "UNCONNECTED"; UDP: "UNCONNECTED" for 7). */
+STRATA_API const char *strata_sock_state_name(unsigned family, const char *proto, int state);
+/* O_RDONLY/O_WRONLY/O_RDWR first, then O_APPEND, O_NONBLOCK, ..., O_CLOEXEC. */
+STRATA_API const char *strata_fd_flags_name(uint32_t flags, char *buf, size_t len);
+/* EPOLLIN, EPOLLOUT, ..., EPOLLET, EPOLLONESHOT, EPOLLWAKEUP, EPOLLEXCLUSIVE. */
+STRATA_API const char *strata_fd_epoll_events_name(uint32_t events, char *buf, size_t len);
+/* IN_ACCESS, IN_MODIFY, ... */
+STRATA_API const char *strata_fd_inotify_mask_name(uint32_t mask, char *buf, size_t len);
+/* F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE. */
+STRATA_API const char *strata_fd_seals_name(uint32_t seals, char *buf, size_t len);
+/* SIGUSR1|SIGTERM ...; real-time signals as SIGRTMIN+N. */
+STRATA_API const char *strata_fd_signals_name(uint64_t mask, char *buf, size_t len);
+/* One signal: "SIGUSR1", "SIGRTMIN+3"; its number in buf otherwise. */
+STRATA_API const char *strata_signal_name(int sig, char *buf, size_t len);
+/* "CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_BOOTTIME", ...; the number in buf. */
+STRATA_API const char *strata_clock_name(int clock, char *buf, size_t len);
+
+/* STRATA-LAYOUT-FDS-END */
 
 /* ======================================================================= *
  * cow — userfaultfd copy-on-write buffers

@@ -71,7 +71,7 @@ static const char *phdr_prefix(uint32_t type)
     case 0x6474e554:
         return "sframe"; /* PT_GNU_SFRAME */
     default:
-        return "segment";
+        return "proc"; /* elf_backend_section_from_phdr's name on x86 and most targets */
     }
 }
 

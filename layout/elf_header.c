@@ -101,26 +101,39 @@ static void read_fields(const elf_image_t *img, strata_elf_header_t *h)
     h->raw_shstrndx = (uint16_t)elf_field(img, 0, &f[EH_SHSTRNDX]);
 }
 
-/* Section 0 holds the real counts when the header's fields overflow. */
+/* Section 0 holds the real counts when the header's fields overflow. BFD
+ * reads it only where it cannot overlap the ELF header, and uses sh_info
+ * only when it is not 0 (e_phnum then stays PN_XNUM). A core file is read
+ * through its program headers: BFD reads section 0 there for e_phnum alone
+ * (at any e_shoff but 0) and never needs the section table, so an
+ * unreadable section 0 leaves a core without sections instead of failing. */
 static int resolve_extended(const elf_image_t *img, strata_elf_header_t *h, strata_err_t *err)
 {
+    bool core = h->type == ET_CORE;
     h->shnum = h->raw_shnum;
     h->shstrndx = h->raw_shstrndx;
     h->phnum = h->raw_phnum;
     bool need0 = (h->raw_shnum == 0 && h->shoff != 0) || h->raw_shstrndx == SHN_XINDEX ||
                  h->raw_phnum == PN_XNUM;
-    if (!need0 || h->shoff == 0)
+    uint64_t ehsize = img->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    if (!need0 || h->shoff == 0 || (h->shoff < ehsize && !core))
         return 0;
-    uint64_t rec = img->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-    if (h->shentsize < rec)
-        return elf_fail(err, -EINVAL, img->is64 ? 58 : 46,
-                        "e_shentsize %u too small for extended numbering (need %llu)", h->shentsize,
-                        (unsigned long long)rec);
-    if (!elf_in_range(img->size, h->shoff, rec))
+    uint64_t rec = elf_shdr_size(img);
+    if (!elf_in_range(img->size, h->shoff, rec)) {
+        if (core) {
+            h->shnum = 0;
+            return 0;
+        }
         return elf_fail(err, -EINVAL, h->shoff,
                         "section header 0 (extended numbering) at offset %llu is past the "
                         "end of the file (%llu bytes)",
                         (unsigned long long)h->shoff, (unsigned long long)img->size);
+    }
+    uint64_t info = elf_field(img, h->shoff, &sh0_info[img->is64]);
+    if (h->raw_phnum == PN_XNUM && info != 0)
+        h->phnum = (uint32_t)info;
+    if (h->shoff < ehsize)
+        return 0; /* a core's section 0 inside the ELF header: e_phnum only */
     if (h->raw_shnum == 0) {
         uint64_t n = elf_field(img, h->shoff, &sh0_size[img->is64]);
         if (n > UINT32_MAX)
@@ -130,8 +143,6 @@ static int resolve_extended(const elf_image_t *img, strata_elf_header_t *h, stra
     }
     if (h->raw_shstrndx == SHN_XINDEX)
         h->shstrndx = (uint32_t)elf_field(img, h->shoff, &sh0_link[img->is64]);
-    if (h->raw_phnum == PN_XNUM)
-        h->phnum = (uint32_t)elf_field(img, h->shoff, &sh0_info[img->is64]);
     return 0;
 }
 
@@ -145,22 +156,18 @@ int elf_parse_header(elf_image_t *img, strata_elf_header_t *h, strata_err_t *err
     return resolve_extended(img, h, err);
 }
 
-int elf_check_table(const elf_image_t *img, const char *tab, const char *what, uint64_t off,
-                    uint32_t num, uint32_t entsize, uint64_t rec, uint64_t entsize_at,
-                    strata_err_t *err)
+int elf_check_table(const elf_image_t *img, const char *what, uint64_t off, uint32_t num,
+                    uint64_t rec, strata_err_t *err)
 {
-    if (entsize < rec)
-        return elf_fail(err, -EINVAL, entsize_at, "e_%sentsize %u is smaller than a %s header (%llu)",
-                        tab, entsize, what, (unsigned long long)rec);
     if (off > img->size)
         return elf_fail(err, -EINVAL, off,
                         "%s header table offset %llu is past the end of the file (%llu bytes)",
                         what, (unsigned long long)off, (unsigned long long)img->size);
-    if (num > (img->size - off) / entsize)
+    if (num > (img->size - off) / rec)
         return elf_fail(err, -EINVAL, off,
-                        "%s header table (%u entries of %u bytes at offset %llu) runs past the "
+                        "%s header table (%u entries of %llu bytes at offset %llu) runs past the "
                         "end of the file (%llu bytes)",
-                        what, num, entsize, (unsigned long long)off,
+                        what, num, (unsigned long long)rec, (unsigned long long)off,
                         (unsigned long long)img->size);
     return 0;
 }

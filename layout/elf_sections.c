@@ -34,9 +34,7 @@ static const elf_field_t shdr_fields[2][SH_NFIELDS] = {
 static int check_table(const strata_elf_t *elf, strata_err_t *err)
 {
     const strata_elf_header_t *h = &elf->hdr;
-    uint64_t rec = elf->img.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-    return elf_check_table(&elf->img, "sh", "section", h->shoff, h->shnum, h->shentsize, rec,
-                           elf->img.is64 ? 58 : 46, err);
+    return elf_check_table(&elf->img, "section", h->shoff, h->shnum, elf_shdr_size(&elf->img), err);
 }
 
 /* Inlined once per class so that every field width is a constant. */
@@ -100,20 +98,25 @@ int elf_parse_sections(strata_elf_t *elf, strata_err_t *err)
     if (h->shoff == 0 || h->shnum == 0)
         return 0;
     int rc = check_table(elf, err);
+    if (rc && elf->hdr.type == ET_CORE) {
+        elf->hdr.shnum = 0; /* a core is read through its program headers */
+        return 0;
+    }
     if (rc)
         return rc;
+    uint64_t rec = elf_shdr_size(&elf->img);
     /* malloc, not calloc: read_one sets every field; shnum is bounded by the
      * file size (checked above), so the product cannot overflow. */
     elf->sections = malloc((size_t)h->shnum * sizeof *elf->sections);
     if (!elf->sections)
         return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u section headers", h->shnum);
     for (uint32_t i = 0; i < h->shnum; i++)
-        read_one(&elf->img, h->shoff + (uint64_t)i * h->shentsize, i, &elf->sections[i]);
+        read_one(&elf->img, h->shoff + (uint64_t)i * rec, i, &elf->sections[i]);
     if (load_names(elf) < 0)
         return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for section names");
     const elf_field_t *nf = &shdr_fields[elf->img.is64][SH_NAME];
     for (uint32_t i = 0; i < h->shnum; i++) {
-        uint64_t off = elf_field(&elf->img, h->shoff + (uint64_t)i * h->shentsize, nf);
+        uint64_t off = elf_field(&elf->img, h->shoff + (uint64_t)i * rec, nf);
         if (off < elf->shstr_len)
             elf->sections[i].name = elf->shstr + off;
     }

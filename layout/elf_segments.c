@@ -1,6 +1,8 @@
 /*
  * elf_segments.c — the program header table. Like the section table, the
- * whole table must lie inside the file; a segment's bytes may not.
+ * whole table must lie inside the file; a segment's bytes may not. Records
+ * are read at their class's size whatever e_phentsize says (0 included),
+ * as BFD and readelf do: binutils' size accepts such files.
  */
 #include <elf.h>
 #include <errno.h>
@@ -28,9 +30,7 @@ static const elf_field_t phdr_fields[2][PH_NFIELDS] = {
 static int check_table(const strata_elf_t *elf, strata_err_t *err)
 {
     const strata_elf_header_t *h = &elf->hdr;
-    uint64_t rec = elf->img.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    return elf_check_table(&elf->img, "ph", "program", h->phoff, h->phnum, h->phentsize, rec,
-                           elf->img.is64 ? 54 : 42, err);
+    return elf_check_table(&elf->img, "program", h->phoff, h->phnum, elf_phdr_size(&elf->img), err);
 }
 
 /* Inlined once per class so that every field width is a constant. */
@@ -88,7 +88,8 @@ int elf_parse_segments(strata_elf_t *elf, strata_err_t *err)
     if (!elf->segments)
         return elf_fail(err, -ENOMEM, UINT64_MAX, "out of memory for %u program headers", h->phnum);
     for (uint32_t i = 0; i < h->phnum; i++)
-        read_one(&elf->img, h->phoff + (uint64_t)i * h->phentsize, i, &elf->segments[i]);
+        read_one(&elf->img, h->phoff + (uint64_t)i * elf_phdr_size(&elf->img), i,
+                 &elf->segments[i]);
     find_interp(elf);
     return 0;
 }

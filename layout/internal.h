@@ -58,6 +58,19 @@ static inline uint64_t elf_field(const elf_image_t *img, uint64_t base, const el
     return elf_get(img, base + f->off, f->width, &v) ? v : 0;
 }
 
+/* Bytes of one section / program header record of the image's class. Both
+ * tables are read at this stride whatever e_shentsize / e_phentsize say, as
+ * binutils' BFD and readelf do (the fields stay in strata_elf_header_t). */
+static inline uint64_t elf_shdr_size(const elf_image_t *img)
+{
+    return img->is64 ? 64 : 40;
+}
+
+static inline uint64_t elf_phdr_size(const elf_image_t *img)
+{
+    return img->is64 ? 56 : 32;
+}
+
 /* elf_error.c — fills a strata_err_t (err may be NULL); returns code. */
 int elf_fail(strata_err_t *err, int code, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -72,12 +85,10 @@ void elf_unmap(void *map, size_t map_len);
 
 /* elf_header.c — decode and validate the ELF header. */
 int elf_parse_header(elf_image_t *img, strata_elf_header_t *h, strata_err_t *err);
-/* Checks that a header table (tab "sh" or "ph", named what) of num entries
- * of entsize bytes (>= rec, the record's size) at off lies inside the file;
- * entsize_at is where e_<tab>entsize sits in the ELF header. 0 or -EINVAL. */
-int elf_check_table(const elf_image_t *img, const char *tab, const char *what, uint64_t off,
-                    uint32_t num, uint32_t entsize, uint64_t rec, uint64_t entsize_at,
-                    strata_err_t *err);
+/* Checks that a header table (named what: "section", "program") of num
+ * records of rec bytes at off lies inside the file. 0 or -EINVAL. */
+int elf_check_table(const elf_image_t *img, const char *what, uint64_t off, uint32_t num,
+                    uint64_t rec, strata_err_t *err);
 
 /* elf_sections.c — section headers and their names. */
 int elf_parse_sections(strata_elf_t *elf, strata_err_t *err);
@@ -109,6 +120,15 @@ int elf_core_build(strata_elf_t *elf, strata_err_t *err);
 int elf_size_check_bfd(const strata_elf_t *elf, strata_err_t *err);
 /* LAYOUT-ELF-INTERNAL-END */
 
+/* pool.c — chunks that never move, for strings and records of result
+ * objects; NULL when out of memory. */
+void *layout_pool_alloc(struct proc_pool_chunk **pool, size_t len);
+const char *layout_pool_strdup(struct proc_pool_chunk **pool, const char *s, size_t len);
+void layout_pool_free(struct proc_pool_chunk **pool);
+/* Room for one more element of elem bytes in the malloc'd vector *v of *n
+ * used and *cap allocated (doubling, from first); false when out of memory. */
+bool layout_grow(void **v, size_t n, size_t *cap, size_t elem, size_t first);
+
 /* LAYOUT-PROC-INTERNAL-BEGIN */
 /* proc_layout.c — the layout object: growth, string pool, errors */
 struct strata_layout *proc_layout_new(void);
@@ -133,6 +153,7 @@ int proc_sys_read_file(const char *path, char **text, size_t *len);
 int proc_sys_pread_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 int proc_sys_readlink(const char *path, char *buf, size_t cap);
 int proc_sys_tids(pid_t pid, pid_t **tids, size_t *n);
+int proc_sys_numbers(const char *path, int **out, size_t *n);
 uint64_t proc_sys_page_size(void);
 uint64_t proc_sys_self_brk(void);
 pid_t proc_sys_getpid(void);
@@ -144,6 +165,8 @@ int proc_sys_legacy_va_layout(pid_t pid, int stack_unlimited);
 
 /* proc_read.c — reading a live process */
 int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t *err);
+/* A thread of pid that is not a zombie (0: none). */
+pid_t proc_live_thread(pid_t pid);
 
 /* attr_elf.c — ELF objects: load bias, segments, sections, bss */
 void attr_elf_objects(struct strata_layout *lay, pid_t pid);
@@ -164,5 +187,98 @@ void attr_strata_regions(struct strata_layout *lay, pid_t pid, bool self);
 /* proc_summary.c — the classic text/data/bss/heap/mmap/stack rows */
 void proc_summary(struct strata_layout *lay);
 /* LAYOUT-PROC-INTERNAL-END */
+
+/* LAYOUT-FDS-INTERNAL-BEGIN */
+#include <sys/stat.h>
+
+/* An inotify watch's file handle as fdinfo prints it. */
+struct fd_handle {
+    uint8_t bytes[128]; /* f_handle */
+    uint32_t len;       /* bytes used; 0: none printed (or garbled) */
+    int type;           /* fhandle-type */
+};
+
+/* What fd_parse_fdinfo found beyond the fixed fields: malloc'd vectors
+ * (fd_fdinfo_free), info names and values pointing into the text. */
+struct fd_fdinfo {
+    strata_fd_epoll_target_t *targets;
+    size_t ntargets, cap_targets;
+    strata_fd_inotify_watch_t *watches;
+    size_t nwatches, cap_watches;
+    struct fd_handle *handles; /* [i] belongs to watches[i] */
+    size_t nhandles, cap_handles;
+    strata_fd_info_line_t *info;
+    size_t ninfo, cap_info;
+};
+
+/* One row of a socket table before it is copied into a set. */
+struct fd_sock_row {
+    uint64_t ino;
+    unsigned family;    /* enum strata_sock_family */
+    const char *proto;  /* static string */
+    int state;
+    char local[160], remote[160];
+    uint64_t peer_ino;
+    uint32_t rx_queue, tx_queue;
+    uid_t uid;
+};
+
+/* fd_parse.c — hostile /proc text, bounded */
+unsigned fd_parse_link(const char *link, uint32_t mode, uint64_t *ino, const char **anon);
+/* text must hold len bytes and a writable NUL at text[len]; lines are cut in place. */
+int fd_parse_fdinfo(char *text, size_t len, strata_fd_t *fd, struct fd_fdinfo *out);
+void fd_fdinfo_free(struct fd_fdinfo *f);
+int fd_parse_net_inet(const char *text, size_t len, bool v6, const char *proto,
+                      int (*emit)(const struct fd_sock_row *, void *), void *arg);
+int fd_parse_net_unix(const char *text, size_t len,
+                      int (*emit)(const struct fd_sock_row *, void *), void *arg);
+int fd_parse_net_netlink(const char *text, size_t len,
+                         int (*emit)(const struct fd_sock_row *, void *), void *arg);
+int fd_parse_net_packet(const char *text, size_t len,
+                        int (*emit)(const struct fd_sock_row *, void *), void *arg);
+/* The mount point of the first mount of device major:minor. 0, -ENOENT. */
+int fd_parse_mount_point(const char *text, size_t len, uint32_t major, uint32_t minor, char *out,
+                         size_t cap);
+
+/* fd_names.c */
+const char *fd_netlink_proto_name(unsigned proto);
+
+/* fd_sys.c — every system call of the descriptor reader. 0 or -errno
+ * (ENOENT kept as is: a descriptor that closed, not a process that left). */
+int fd_sys_list(pid_t pid, int **fds, size_t *n);
+int fd_sys_pids(pid_t **pids, size_t *n);
+int fd_sys_readlink(const char *path, char *buf, size_t cap);
+int fd_sys_stat(const char *path, struct stat *st);
+/* Reads a whole file into *buf (grown as needed, malloc'd), NUL-terminated. */
+int fd_sys_read(const char *path, char **buf, size_t *cap, size_t *len);
+int fd_sys_sockprotoname(const char *path, char *buf, size_t cap);
+int fd_sys_memfd_seals(pid_t pid, int fd);
+int fd_sys_handle_path(pid_t pid, const char *mount_point, const struct fd_handle *h, char *out,
+                       size_t cap);
+/* A NETLINK_SOCK_DIAG dump: sends req, calls fn for each message until
+ * NLMSG_DONE (fn's non-zero return stops it and is returned). */
+int fd_sys_sock_diag(const void *req, size_t len, int (*fn)(const void *msg, size_t len, void *arg),
+                     void *arg);
+uint64_t fd_sys_netns(pid_t pid);
+int fd_sys_epoll_target_is(pid_t pid, int efd, int tfd, unsigned toff);
+
+/* fd_sock.c — socket tables per network namespace */
+void fd_format_inet(bool v6, const uint8_t *addr, uint16_t port, char *buf, size_t cap);
+/* The table of pid's namespace (loaded on first use; NULL out of memory). */
+struct fd_sock_table *fd_sock_table_of(struct strata_fds *set, pid_t pid);
+const struct fd_sock_entry *fd_sock_find(const struct fd_sock_table *t, uint64_t ino);
+void fd_sock_tables_free(struct strata_fds *set);
+
+/* fd_read.c — one process */
+int fd_read_proc(struct strata_fds *set, pid_t pid, unsigned flags, strata_fds_proc_t *out,
+                 strata_err_t *err);
+
+/* fd_maps.c — files mapped into a process */
+int fd_maps_read(struct strata_fds *set, pid_t pid, strata_fds_proc_t *p);
+
+/* fd_peers.c — the other ends of pipes, FIFOs and Unix sockets; stale epoll targets */
+void fd_epoll_stale(pid_t pid, strata_fds_proc_t *p);
+int fd_peers_resolve(struct strata_fds *set, bool scan_machine);
+/* LAYOUT-FDS-INTERNAL-END */
 
 #endif

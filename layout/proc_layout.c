@@ -3,7 +3,7 @@
  * error reporting and the public accessors that only read it.
  *
  * Strings handed out (names, sections, vmflags) live in a pool of chunks
- * that never move, so pointers stay valid while mappings are added.
+ * that never move (pool.c), so pointers stay valid while mappings are added.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,8 +12,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-#define POOL_CHUNK 65536u
 
 struct strata_layout *proc_layout_new(void)
 {
@@ -45,31 +43,12 @@ strata_layout_map_t *proc_layout_add_map(struct strata_layout *lay)
 
 void *proc_pool_alloc(struct strata_layout *lay, size_t len)
 {
-    len = (len + 7) & ~(size_t)7;
-    struct proc_pool_chunk *c = lay->pool;
-    if (!c || c->cap - c->used < len) {
-        size_t cap = len > POOL_CHUNK ? len : POOL_CHUNK;
-        c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->cap = cap;
-        c->used = 0;
-        c->next = lay->pool;
-        lay->pool = c;
-    }
-    void *p = c->data + c->used;
-    c->used += len;
-    return p;
+    return layout_pool_alloc(&lay->pool, len);
 }
 
 const char *proc_pool_strdup(struct strata_layout *lay, const char *s, size_t len)
 {
-    char *d = proc_pool_alloc(lay, len + 1);
-    if (!d)
-        return NULL;
-    memcpy(d, s, len);
-    d[len] = '\0';
-    return d;
+    return layout_pool_strdup(&lay->pool, s, len);
 }
 
 int proc_fail(strata_err_t *err, int code, const char *fmt, ...)
@@ -89,10 +68,7 @@ void strata_layout_close(strata_layout_t *lay)
 {
     if (!lay)
         return;
-    for (struct proc_pool_chunk *c = lay->pool, *n; c; c = n) {
-        n = c->next;
-        free(c);
-    }
+    layout_pool_free(&lay->pool);
     free(lay->maps);
     free(lay->threads);
     free(lay->regions);

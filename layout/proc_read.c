@@ -239,7 +239,7 @@ static void fill_info(struct strata_layout *lay, pid_t pid, const struct proc_st
 }
 
 /* A thread of pid that is not a zombie (0: none). */
-static pid_t live_thread(pid_t pid)
+pid_t proc_live_thread(pid_t pid)
 {
     pid_t *tids, found = 0;
     size_t n;
@@ -289,7 +289,7 @@ static int check_same(pid_t pid, pid_t via, const struct proc_stat *before, size
     struct proc_stat after;
     int rc = read_stat(pid, &after, NULL);
     if (rc == -ESRCH || (rc == 0 && after.start_time != before->start_time) ||
-        (rc == 0 && via && live_thread(pid) == 0))
+        (rc == 0 && via && proc_live_thread(pid) == 0))
         return proc_fail(err, -ESRCH, "process %d exited while being read", (int)pid);
     if (rc)
         return read_error(err, rc, pid, "stat");
@@ -310,7 +310,7 @@ int proc_read_pid(struct strata_layout *lay, pid_t pid, bool self, strata_err_t 
         return proc_fail(err, rc, "no such process");
     if (rc)
         return rc;
-    pid_t via = st.state == 'Z' ? live_thread(pid) : 0;
+    pid_t via = st.state == 'Z' ? proc_live_thread(pid) : 0;
     if (!via && (rc = check_alive(pid, &st, err)))
         return rc;
     if (via && (rc = stat_via(pid, via, &st, err)))

@@ -107,24 +107,23 @@ int proc_sys_readlink(const char *path, char *buf, size_t cap)
     return 0;
 }
 
-/* The thread ids of pid (from /proc/PID/task), malloc'd. */
-int proc_sys_tids(pid_t pid, pid_t **tids, size_t *n)
+/* The numeric entries of directory path (pids, tids, descriptors),
+ * malloc'd. 0 or the -errno of opendir (ENOENT kept), -ENOMEM. */
+int proc_sys_numbers(const char *path, int **out, size_t *n)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
     if (!d)
-        return exit_errno(errno);
-    size_t cap = 16, cnt = 0;
-    pid_t *v = malloc(cap * sizeof *v);
+        return -errno;
+    size_t cap = 64, cnt = 0;
+    int *v = malloc(cap * sizeof *v);
     struct dirent *e;
     while (v && (e = readdir(d))) {
         char *endp;
-        long t = strtol(e->d_name, &endp, 10);
-        if (*endp || t <= 0)
+        long x = strtol(e->d_name, &endp, 10);
+        if (*endp || e->d_name[0] < '0' || e->d_name[0] > '9' || x > INT32_MAX)
             continue;
         if (cnt == cap) {
-            pid_t *nv = realloc(v, 2 * cap * sizeof *v);
+            int *nv = realloc(v, 2 * cap * sizeof *v);
             if (!nv) {
                 free(v);
                 v = NULL;
@@ -133,13 +132,26 @@ int proc_sys_tids(pid_t pid, pid_t **tids, size_t *n)
             v = nv;
             cap *= 2;
         }
-        v[cnt++] = (pid_t)t;
+        v[cnt++] = (int)x;
     }
     closedir(d);
     if (!v)
         return -ENOMEM;
-    *tids = v;
+    *out = v;
     *n = cnt;
+    return 0;
+}
+
+/* The thread ids of pid (from /proc/PID/task), malloc'd. */
+int proc_sys_tids(pid_t pid, pid_t **tids, size_t *n)
+{
+    char path[64];
+    int *v;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    int rc = proc_sys_numbers(path, &v, n);
+    if (rc)
+        return rc == -ENOENT ? -ESRCH : rc;
+    *tids = (pid_t *)v; /* pid_t is int on Linux */
     return 0;
 }
 

@@ -67,13 +67,13 @@ static bool x86_machine(const strata_elf_t *elf)
     return m == EM_X86_64 || (!elf->img.is64 && (m == EM_386 || m == EM_IAMCU));
 }
 
-/* Header-level checks of elf_object_p that reject the whole file. */
-static int check_header(const strata_elf_t *elf, strata_err_t *err)
+/* The header checks elf_object_p makes before it reads the section
+ * headers: a file they reject gets no warning at all. */
+static int check_header_early(const strata_elf_t *elf, strata_err_t *err)
 {
     const strata_elf_header_t *h = &elf->hdr;
     uint64_t ehsz = elf->img.is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-    uint64_t shsz = elf->img.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-    uint64_t phsz = elf->img.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    uint64_t shsz = elf_shdr_size(&elf->img);
     if (h->ident_version != EV_CURRENT)
         return elf_fail(err, -ENOEXEC, EI_VERSION, "e_ident[EI_VERSION] is %u, not 1",
                         h->ident_version);
@@ -88,6 +88,14 @@ static int check_header(const strata_elf_t *elf, strata_err_t *err)
         return elf_fail(err, -ENOEXEC, h->shoff, "too many sections (%u) for BFD", h->shnum);
     if (h->shoff >= ehsz && h->raw_shnum == 0 && h->shnum == 0)
         return elf_fail(err, -ENOEXEC, h->shoff, "section count in section 0 is 0");
+    return 0;
+}
+
+/* The checks after the section headers (their warnings already given). */
+static int check_header_late(const strata_elf_t *elf, strata_err_t *err)
+{
+    const strata_elf_header_t *h = &elf->hdr;
+    uint64_t phsz = elf_phdr_size(&elf->img);
     if (h->shnum == 0 && h->raw_shstrndx != SHN_UNDEF)
         return elf_fail(err, -ENOEXEC, 0, "e_shstrndx set without sections");
     if (h->phnum > elf->img.size / phsz)
@@ -95,6 +103,12 @@ static int check_header(const strata_elf_t *elf, strata_err_t *err)
     if (h->phnum && !elf_in_range(elf->img.size, h->phoff, (uint64_t)h->phnum * phsz))
         return elf_fail(err, -ENOEXEC, h->phoff, "program headers past the end of the file");
     return 0;
+}
+
+static int check_header(const strata_elf_t *elf, strata_err_t *err)
+{
+    int rc = check_header_early(elf, err);
+    return rc ? rc : check_header_late(elf, err);
 }
 
 /* Per-header checks of elf_object_p's table read. */
@@ -131,7 +145,7 @@ static int load_strtab(bfd_emu_t *b)
 
 static int name_offset_ok(const bfd_emu_t *b, uint32_t i)
 {
-    uint64_t base = b->elf->hdr.shoff + (uint64_t)i * b->elf->hdr.shentsize;
+    uint64_t base = b->elf->hdr.shoff + (uint64_t)i * elf_shdr_size(&b->elf->img);
     uint64_t off;
     elf_get(&b->elf->img, base, 4, &off);
     return off < b->strsize;
@@ -175,7 +189,7 @@ static int make(bfd_emu_t *b, uint32_t i)
 
 static int reject(bfd_emu_t *b, uint32_t i, const char *what)
 {
-    return elf_fail(b->err, -ENOEXEC, b->elf->hdr.shoff + (uint64_t)i * b->elf->hdr.shentsize,
+    return elf_fail(b->err, -ENOEXEC, b->elf->hdr.shoff + (uint64_t)i * elf_shdr_size(&b->elf->img),
                     "section %u: %s", i, what);
 }
 
@@ -438,7 +452,7 @@ static int visit_object(const strata_elf_t *elf,
         rc = run_emu(&b);
     for (uint32_t k = 0; !rc && k < b.norder; k++) {
         const strata_elf_section_t *s = sh(&b, b.order[k]);
-        uint64_t base = elf->hdr.shoff + (uint64_t)s->index * elf->hdr.shentsize, off;
+        uint64_t base = elf->hdr.shoff + (uint64_t)s->index * elf_shdr_size(&elf->img), off;
         elf_get(&elf->img, base, 4, &off);
         strata_elf_size_section_t v = {.name = b.strtab + off, .size = s->size, .addr = s->addr};
         v.flags = section_flags(s, v.name);
@@ -448,21 +462,32 @@ static int visit_object(const strata_elf_t *elf,
     return rc;
 }
 
+/* elf_core_file_p's checks (EI_VERSION is not one of them). */
+static int check_core(const strata_elf_t *elf, strata_err_t *err)
+{
+    if (elf->hdr.phoff == 0)
+        return elf_fail(err, -ENOEXEC, 0, "core file without program headers (e_phoff 0)");
+    if (elf->hdr.phentsize != elf_phdr_size(&elf->img))
+        return elf_fail(err, -ENOEXEC, 0, "core file: e_phentsize %u is not %llu",
+                        elf->hdr.phentsize, (unsigned long long)elf_phdr_size(&elf->img));
+    if (elf->hdr.phnum && !elf->segments)
+        return elf_fail(err, -ENOEXEC, elf->hdr.phoff, "core file: program headers unreadable");
+    if (elf->core_bad_notes)
+        return elf_fail(err, -ENOEXEC, UINT64_MAX, "core file notes do not parse");
+    return 0;
+}
+
 static int visit_core(const strata_elf_t *elf, int (*fn)(const strata_elf_size_section_t *, void *),
                       void *arg, strata_err_t *err)
 {
-    uint64_t phsz = elf->img.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    if (elf->hdr.ident_version != EV_CURRENT)
-        return elf_fail(err, -ENOEXEC, EI_VERSION, "e_ident[EI_VERSION] is not 1");
-    if (elf->hdr.phnum == 0 || elf->hdr.phentsize != phsz)
-        return elf_fail(err, -ENOEXEC, 0, "core file without usable program headers");
-    if (elf->core_bad_notes)
-        return elf_fail(err, -ENOEXEC, UINT64_MAX, "core file notes do not parse");
+    int rc = check_core(elf, err);
+    if (rc)
+        return rc;
     for (size_t k = 0; k < elf->npseudo; k++) {
         const elf_pseudo_section_t *p = &elf->pseudo[k];
         strata_elf_size_section_t v = {
             .name = p->name, .size = p->size, .addr = p->addr, .flags = p->flags};
-        int rc = fn(&v, arg);
+        rc = fn(&v, arg);
         if (rc)
             return rc;
     }
@@ -478,9 +503,24 @@ int strata_elf_size_sections(const strata_elf_t *elf,
     return visit_object(elf, fn, arg, err);
 }
 
+/* BFD warns about a program header whose p_align is not a power of two. */
+static bool phdr_align_bad(const strata_elf_t *elf)
+{
+    for (size_t i = 0; i < strata_elf_segment_count(elf); i++) {
+        uint64_t a = elf->segments[i].align;
+        if (a & (a - 1))
+            return true;
+    }
+    return false;
+}
+
+/* In the order BFD meets them; it prints only the first (size prints the
+ * highest-priority bit set). */
 unsigned strata_elf_size_warnings(const strata_elf_t *elf)
 {
     if (elf->hdr.type == ET_CORE) {
+        if (check_core(elf, NULL))
+            return 0;
         for (size_t i = 0; i < strata_elf_segment_count(elf); i++) {
             const strata_elf_segment_t *p = &elf->segments[i];
             if (p->filesz && !elf_in_range(elf->img.size, p->offset, p->filesz))
@@ -488,13 +528,17 @@ unsigned strata_elf_size_warnings(const strata_elf_t *elf)
         }
         return 0;
     }
-    for (size_t i = 1; i < strata_elf_section_count(elf); i++) {
+    if (check_header_early(elf, NULL))
+        return 0;
+    for (size_t i = 0; i < strata_elf_section_count(elf); i++) { /* section 0 too */
         const strata_elf_section_t *s = &elf->sections[i];
         if (s->type != SHT_NOBITS && !elf_in_range(elf->img.size, s->offset, s->size))
             return STRATA_ELF_SZW_SECTION_PAST_EOF;
     }
     if (elf->hdr.shnum && !bfd_uses_sections(elf))
         return STRATA_ELF_SZW_CORRUPT_SHSTRNDX;
+    if (!check_header_late(elf, NULL) && phdr_align_bad(elf))
+        return STRATA_ELF_SZW_PHDR_ALIGN;
     return 0;
 }
 

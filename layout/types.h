@@ -114,4 +114,49 @@ struct strata_layout {
 };
 /* LAYOUT-PROC-TYPES-END */
 
+/* LAYOUT-FDS-TYPES-BEGIN */
+/* One descriptor somewhere on the machine that holds a pipe, socket or
+ * FIFO: what the peer lookup matches on. */
+struct fd_holder {
+    uint64_t ino;       /* the pipe's or socket's inode (FIFOs: st_ino) */
+    uint32_t dev;       /* FIFOs: st_dev (makedev numbering); 0 for pipes and sockets */
+    pid_t pid;          /* the holding process */
+    int fd;             /* the descriptor there */
+    int access;         /* O_ACCMODE of the descriptor, -1 until read */
+    char kind;          /* 'p' pipe, 's' socket, 'f' FIFO */
+};
+
+/* All holders found, sorted by (kind, dev, ino, pid, fd) once complete. */
+struct fd_holders {
+    struct fd_holder *v; /* [0, n) */
+    size_t n, cap;
+    size_t unreadable;   /* processes whose descriptors could not be listed */
+};
+
+/* One socket of a socket table, keyed by inode. */
+struct fd_sock_entry {
+    uint64_t ino;           /* > 0 */
+    strata_fd_socket_t s;   /* strings in the set's pool; peer not yet filled */
+};
+
+/* The sockets of one network namespace, read once per set. */
+struct fd_sock_table {
+    uint64_t netns;            /* inode of the namespace (net:[INODE]) */
+    struct fd_sock_entry *v;   /* [0, n), sorted by ino once loaded */
+    size_t n, cap;
+    bool diag;                 /* sock_diag answered for Unix and TCP/UDP */
+};
+
+struct strata_fds {
+    strata_fds_info_t info;
+    strata_fds_proc_t *procs;     /* [0, nprocs), sorted by pid */
+    size_t nprocs, cap_procs;
+    struct fd_sock_table *tables; /* [0, ntables): one per namespace met */
+    size_t ntables;
+    uint64_t own_netns;           /* the caller's namespace (sock_diag answers for it) */
+    struct fd_holders holders;    /* peer lookup index (when peers are asked) */
+    struct proc_pool_chunk *pool; /* every string and array the accessors return */
+};
+/* LAYOUT-FDS-TYPES-END */
+
 #endif

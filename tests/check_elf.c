@@ -236,9 +236,12 @@ static void check_fact(const strata_elf_t *elf, const char *key, const char *val
     else if (!strcmp(key, "shstrndx"))
         ck_assert_uint_eq(h->shstrndx, v);
     else if (!strcmp(key, "size_warn"))
-        ck_assert_uint_eq(strata_elf_size_warnings(elf), !strcmp(val, "section")
-                                                             ? STRATA_ELF_SZW_SECTION_PAST_EOF
-                                                             : STRATA_ELF_SZW_CORRUPT_SHSTRNDX);
+        ck_assert_uint_eq(strata_elf_size_warnings(elf),
+                          !strcmp(val, "section")   ? STRATA_ELF_SZW_SECTION_PAST_EOF
+                          : !strcmp(val, "segment") ? STRATA_ELF_SZW_SEGMENT_PAST_EOF
+                          : !strcmp(val, "phdr")    ? STRATA_ELF_SZW_PHDR_ALIGN
+                          : !strcmp(val, "none")    ? 0
+                                                    : STRATA_ELF_SZW_CORRUPT_SHSTRNDX);
     else if (!strcmp(key, "notes"))
         ck_assert_int_eq(strata_elf_notes(elf, count_note, &(struct note_count){0}, NULL),
                          errno_of(val));

@@ -50,7 +50,8 @@ if(STRATA_PROC_CLANG)
 endif()
 if(proc_fuzz_ok)
   set(fuzz_srcs ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_proc.c
-      ${PROJECT_SOURCE_DIR}/layout/proc_parse.c ${PROJECT_SOURCE_DIR}/layout/proc_layout.c)
+      ${PROJECT_SOURCE_DIR}/layout/proc_parse.c ${PROJECT_SOURCE_DIR}/layout/proc_layout.c
+      ${PROJECT_SOURCE_DIR}/layout/pool.c)
   add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fuzz_proc
       COMMAND ${STRATA_PROC_CLANG} -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
               -fno-sanitize-recover=undefined -I${PROJECT_SOURCE_DIR}/include

@@ -25,6 +25,7 @@ enum {
 int cmd_size(int argc, char **argv) __attribute__((weak));
 int cmd_elf(int argc, char **argv) __attribute__((weak));
 int cmd_layout(int argc, char **argv) __attribute__((weak));
+int cmd_fds(int argc, char **argv) __attribute__((weak));
 int cmd_run(int argc, char **argv) __attribute__((weak));
 int cmd_compare(int argc, char **argv) __attribute__((weak));
 int cmd_cow(int argc, char **argv) __attribute__((weak));

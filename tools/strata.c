@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"size", cmd_size, "text/data/bss sizes of ELF files, like binutils size"},
     {"elf", cmd_elf, "header, segments and sections of an ELF file"},
     {"layout", cmd_layout, "where every byte of a process (or a file once loaded) lives"},
+    {"fds", cmd_fds, "every open file descriptor of processes, decoded (like lsof/lsfd)"},
     {"run", cmd_run, "run a command under an allocator (strata by default)"},
     {"compare", cmd_compare, "run a command under several allocators and compare"},
     {"cow", cmd_cow, "copy-on-write buffer demo and kernel support probe"},

@@ -191,10 +191,7 @@ def cases():
     yield "shoff_overflow", b, f"open|EINVAL|past the end of the file|{0xffffffffffffff00}"
     b = bytearray(good); f.patch(b, f.eh("phoff"), 0xfffffffffffffff8)
     yield "phoff_overflow", b, f"open|EINVAL|program header table|{0xfffffffffffffff8}"
-    b = bytearray(good); f.patch(b, f.eh("phentsize"), 8)
-    yield "phentsize_small", b, "open|EINVAL|e_phentsize 8|54"
-    b = bytearray(good); f.patch(b, f.eh("shentsize"), 8)
-    yield "shentsize_small", b, "open|EINVAL|e_shentsize 8|58"
+    yield from header_fields(f, good)
 
     b = bytearray(good); f.patch(b, f.sh(4, "offset"), len(good) + 1000)
     yield "sec_past_eof", b, "ok|sections=7|data4=EINVAL|data3=OK|size_warn=section"
@@ -252,6 +249,68 @@ def cases():
 
     yield from objects()
     yield from cores()
+
+
+def header_fields(f, good):
+    """Every ELF header field against binutils' BFD (elf_object_p and
+    elf_core_file_p): what size accepts, strata opens with the same sizes.
+    Both tables are read at their record size whatever e_phentsize and
+    e_shentsize say (as BFD and readelf do); BFD rejects a wrong
+    e_shentsize only when e_shnum is not 0."""
+    for v in (0, 8, 64, 0xffff):
+        b = bytearray(good); f.patch(b, f.eh("phentsize"), v)
+        yield f"phentsize_{v}", b, "ok|" + OK_BASIC + "|size_warn=none"
+    b = bytearray(good); f.patch(b, f.eh("shentsize"), 8)
+    yield "shentsize_small", b, "ok|sections=7|name3=.text|size=ENOEXEC"
+    b = bytearray(good); f.patch(b, f.eh("shentsize"), 128)
+    yield "shentsize_large", b, "ok|sections=7|name3=.text|size=ENOEXEC"
+    # extended numbering: BFD reads section 0 at 64 bytes and checks no e_shentsize
+    b = bytearray(good); f.patch(b, f.eh("shnum"), 0); f.patch(b, f.sh(0, "size"), 7)
+    f.patch(b, f.eh("shentsize"), 0)
+    yield "ext_shnum_shentsize_0", b, "ok|shnum=7|" + OK_BASIC
+    # fields BFD never looks at
+    b = bytearray(good); put(b, 52, "H", 0)
+    yield "ehsize_0", b, "ok|" + OK_BASIC
+    b = bytearray(good); put(b, 52, "H", 0xffff)
+    yield "ehsize_ffff", b, "ok|" + OK_BASIC
+    b = bytearray(good); put(b, 20, "I", 0)
+    yield "e_version_0", b, "ok|" + OK_BASIC
+    b = bytearray(good); put(b, 24, "Q", 0xffffffffffffffff); put(b, 48, "I", 0xffffffff)
+    yield "entry_flags_all_ones", b, "ok|" + OK_BASIC
+    b = bytearray(good); b[9:16] = b"\xff" * 7; b[8] = 0xff
+    yield "ident_padding", b, "ok|" + OK_BASIC
+    b = bytearray(good); b[6] = 0
+    yield "ident_version_0", b, "ok|sections=7|size=ENOEXEC"
+    # any OS/ABI, and a machine binutils has no target for: the generic
+    # ELF target takes the file
+    for osabi in (3, 9, 97):
+        b = bytearray(good); b[7] = osabi
+        yield f"osabi_{osabi}", b, "ok|" + OK_BASIC
+    b = bytearray(good); put(b, 18, "H", 0xfffe)
+    yield "machine_unknown", b, "ok|" + OK_BASIC
+    # e_phoff inside the ELF header: the "program headers" are the header
+    # itself (garbage p_align: BFD warns); p_align 3 does the same
+    b = bytearray(good); f.patch(b, f.eh("phoff"), 8)
+    yield "phoff_in_header", b, "ok|segments=4|text=354|size_warn=phdr"
+    b = bytearray(good); put(b, 64 + 2 * 56 + 48, "Q", 3)
+    yield "phdr_align_3", b, "ok|" + OK_BASIC + "|size_warn=phdr"
+    # e_shoff inside the ELF header with e_shnum 0: no section table at all
+    b = bytearray(good); f.patch(b, f.eh("shoff"), 1); f.patch(b, f.eh("shnum"), 0)
+    f.patch(b, f.eh("shstrndx"), 0)
+    yield "shoff_in_header_no_sections", b, "ok|sections=0|segments=4|text=0|data=0|bss=0"
+    # ... and with e_shnum set: BFD rejects, without any warning first
+    b = bytearray(good); f.patch(b, f.eh("shoff"), 1)
+    yield "shoff_in_header", b, "ok|size=ENOEXEC|size_warn=none"
+    # PN_XNUM while section 0's sh_info is 0: e_phnum stays 65535 (too many)
+    b = bytearray(good); f.patch(b, f.eh("phnum"), 0xffff)
+    yield "pn_xnum_info_0", b, "open|EINVAL|program header table|64"
+    # section 0 itself past the end: BFD warns (it checks index 0 too)
+    b = bytearray(good); f.patch(b, f.sh(0, "size"), 1 << 30)
+    yield "section0_past_eof", b, "ok|" + OK_BASIC + "|size_warn=section"
+    # e_type values BFD has no rule for are objects like any other
+    for t in (0, 5, 0xfe00, 0xffff):
+        b = bytearray(good); put(b, 16, "H", t)
+        yield f"type_{t:x}", b, "ok|" + OK_BASIC
 
 
 def objects():
@@ -358,6 +417,7 @@ def cores():
     f.patch(b, f.eh("shnum"), 0)
     f.patch(b, f.eh("shstrndx"), 0)
     yield "core_small", b, "ok|core=1|segments=3|text=8192|data=4096|bss=8192|command=prog arg "
+    yield from core_header_fields(f, b)
 
     # 150,000 notes in one segment: linear time (each note's section is
     # checked against the ones already made by kind, not by a search).
@@ -383,6 +443,27 @@ def cores():
                          0x100000 + i * 4096, 0, 0, 4096, 4096)
     struct.pack_into("<IIQQQQIIQQ", out, shoff, 0, 0, 0, 0, 0, 0, 0, n, 0, 0)
     yield "core_66000_phdrs", out, f"ok|core=1|segments={n}|phnum={n}|bss={n * 4096}|text=0|fast=1"
+
+
+def core_header_fields(f, good):
+    """elf_core_file_p's own rules: no EI_VERSION check, e_phoff must not be
+    0, e_phentsize must be exact, the section table is never read (a broken
+    one does not matter), unknown segment types are "procN"."""
+    core = "ok|core=1|segments=3|text=8192|data=4096|bss=8192"
+    b = bytearray(good); b[6] = 0
+    yield "core_ident_version_0", b, core
+    b = bytearray(good); f.patch(b, f.eh("phnum"), 0)
+    yield "core_no_phdrs", b, "ok|core=1|segments=0|text=0|data=0|bss=0"
+    b = bytearray(good); f.patch(b, f.eh("phoff"), 0)
+    yield "core_phoff_0", b, "ok|core=1|size=ENOEXEC|size_warn=none"
+    b = bytearray(good); f.patch(b, f.eh("phentsize"), 64)
+    yield "core_phentsize_64", b, "ok|core=1|segments=3|size=ENOEXEC"
+    b = bytearray(good); f.patch(b, f.eh("shoff"), len(good) + 4096)
+    yield "core_shoff_past_eof", b, core + "|sections=0"
+    b = bytearray(good); f.patch(b, f.eh("shoff"), len(good) - 8); f.patch(b, f.eh("shnum"), 9)
+    yield "core_shdrs_past_eof", b, core + "|sections=0"
+    b = bytearray(good); put(b, 64 + 2 * 56, "I", 0x70000001)
+    yield "core_proc_segment", b, "ok|core=1|segments=3|text=0|data=4096|bss=8192"
 
 
 def archives(outdir):

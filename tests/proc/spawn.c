@@ -77,3 +77,28 @@ void fixture_stop(struct fixture *f)
     }
     f->pid = 0;
 }
+
+int as_nobody(int (*fn)(void *arg, char *msg, size_t cap), void *arg, char *out, size_t cap)
+{
+    int p[2];
+    if (pipe(p))
+        return -1;
+    pid_t child = fork();
+    if (child < 0)
+        return -1;
+    if (child == 0) {
+        char msg[512] = "";
+        close(p[0]);
+        if (setgid(65534) || setuid(65534))
+            _exit(2);
+        int rc = fn(arg, msg, sizeof msg);
+        dprintf(p[1], "%d %s", rc, msg);
+        _exit(0);
+    }
+    close(p[1]);
+    ssize_t n = read(p[0], out, cap - 1);
+    close(p[0]);
+    waitpid(child, NULL, 0);
+    out[n > 0 ? n : 0] = '\0';
+    return n > 0 ? 0 : -1;
+}

@@ -6,6 +6,7 @@
 #ifndef STRATA_TESTS_PROC_SPAWN_H
 #define STRATA_TESTS_PROC_SPAWN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct fixture {
@@ -25,5 +26,10 @@ const char *fixture_get_nth(const struct fixture *f, const char *key, int nth);
 unsigned long fixture_addr(const struct fixture *f, const char *key);
 /* Closes its stdin and reaps it. */
 void fixture_stop(struct fixture *f);
+
+/* Runs fn in a child that has become uid and gid 65534 (nobody; the
+ * caller must be root): fn returns a code and may fill msg. out gets
+ * "CODE MSG". 0, or -1 when the child could not be run. */
+int as_nobody(int (*fn)(void *arg, char *msg, size_t cap), void *arg, char *out, size_t cap);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "output/json.h"
+#include "output/layout.h"
 #include "strata.h"
 
 struct elf_view {
@@ -43,6 +44,16 @@ static const char *printable(const char *name, char *buf, size_t len)
     return buf;
 }
 
+/* The tables are read at their record size whatever e_phentsize and
+ * e_shentsize say (as binutils does): a different value is pointed out. */
+static void entsize_note(const char *tab, unsigned entsize, unsigned rec)
+{
+    if (entsize == rec)
+        printf(" (%u bytes each)", rec);
+    else
+        printf(" (e_%sentsize %u, read as %u-byte entries)", tab, entsize, rec);
+}
+
 static void text_header(const strata_elf_t *elf, const char *name)
 {
     const strata_elf_header_t *h = strata_elf_header(elf);
@@ -55,10 +66,11 @@ static void text_header(const strata_elf_t *elf, const char *name)
            strata_elf_is_pie(elf) ? "DYN (Position-Independent Executable file)"
                                   : strata_elf_type_name(h->type, b2, sizeof b2),
            strata_elf_machine_name(h->machine, b3, sizeof b3), h->flags, h->entry);
-    printf("  %u program headers at offset %" PRIu64 " (%u bytes each)\n", h->phnum, h->phoff,
-           h->phentsize);
-    printf("  %u section headers at offset %" PRIu64 " (%u bytes each), names in section %u\n",
-           h->shnum, h->shoff, h->shentsize, h->shstrndx);
+    printf("  %u program headers at offset %" PRIu64, h->phnum, h->phoff);
+    entsize_note("ph", h->phentsize, h->elf_class == 2 ? 56 : 32);
+    printf("\n  %u section headers at offset %" PRIu64, h->shnum, h->shoff);
+    entsize_note("sh", h->shentsize, h->elf_class == 2 ? 64 : 40);
+    printf(", names in section %u\n", h->shstrndx);
     const char *interp = strata_elf_interp(elf);
     char buf[1024];
     if (interp)
@@ -372,22 +384,35 @@ static void show_file(struct elf_view *v, const char *name)
 static void usage(FILE *to)
 {
     fprintf(to, "usage: strata elf [--json] FILE...\n"
+                "       strata elf [--svg FILE.svg] [--png FILE.png] FILE\n"
                 "Shows an ELF file (or each member of an ar archive): header, segments with\n"
                 "the sections they hold, file size against memory size, flags, sections.\n"
                 "  --json   one JSON document (an array when several files are given)\n"
-                "exit status: 0 ok, 1 some file could not be read, 2 usage error\n");
+                "  --svg F  a picture instead: the file's segments as loaded, to scale, with\n"
+                "           the sections inside them (one self-contained SVG; F \"-\": stdout)\n"
+                "  --png F  the same picture as PNG (rendered by rsvg-convert, librsvg2-bin)\n"
+                "exit status: 0 ok, 1 some file could not be read, 2 usage error,\n"
+                "3 --png without rsvg-convert\n");
 }
 
 int cmd_elf(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"svg", required_argument, NULL, 's'},
+                                             {"png", required_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct elf_view v = {0};
+    const char *svg = NULL, *png = NULL;
     int c;
     argv[0] = "strata";
     while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
         if (c == 'j') {
             v.json = true;
+        } else if (c == 's') {
+            svg = optarg;
+        } else if (c == 'p') {
+            png = optarg;
         } else if (c == 'h') {
             usage(stdout);
             return STRATA_EXIT_OK;
@@ -399,6 +424,13 @@ int cmd_elf(int argc, char **argv)
     if (optind == argc) {
         usage(stderr);
         return STRATA_EXIT_USAGE;
+    }
+    if (svg || png) {
+        if (argc - optind != 1 || v.json) {
+            cli_error("elf: --svg and --png draw one FILE (without --json)");
+            return STRATA_EXIT_USAGE;
+        }
+        return cli_picture_of(argv[optind], strata_layout_file, svg, png, "elf");
     }
     cli_json_init(&v.j, stdout);
     v.array = v.json && argc - optind > 1;

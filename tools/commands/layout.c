@@ -18,23 +18,28 @@
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: strata layout [--json] [--all] PID|self|FILE...\n"
-            "\n"
-            "For a process: the classic table (text, data, bss, heap, mmap, stack:\n"
-            "address range, size, RSS, growth direction, static or dynamic), then\n"
-            "every mapping with its smaps figures (kB) and what it holds (object,\n"
-            "PT_LOAD segment, sections, bss, heap, stacks, vdso, shm, memfd, strata's\n"
-            "own regions), then the totals, equal to /proc/PID/smaps_rollup.\n"
-            "For an ELF FILE: the mappings it would get when loaded (segments to\n"
-            "pages, sections, bss tail, gaps, RELRO).\n"
-            "\n"
-            "  --json   one JSON object per argument (an array for several)\n"
-            "  --all    also every smaps field and VmFlags of each mapping\n"
-            "  --help   this text\n"
-            "\n"
-            "Reading another user's process needs ptrace access (same user, or\n"
-            "CAP_SYS_PTRACE). Exit status: 0 ok, 1 some argument failed, 2 usage.\n");
+    fprintf(to, "usage: strata layout [--json] [--all] PID|self|FILE...\n"
+                "       strata layout [--svg FILE.svg] [--png FILE.png] PID|self|FILE\n"
+                "\n"
+                "For a process: the classic table (text, data, bss, heap, mmap, stack:\n"
+                "address range, size, RSS, growth direction, static or dynamic), then\n"
+                "every mapping with its smaps figures (kB) and what it holds (object,\n"
+                "PT_LOAD segment, sections, bss, heap, stacks, vdso, shm, memfd, strata's\n"
+                "own regions), then the totals, equal to /proc/PID/smaps_rollup.\n"
+                "For an ELF FILE: the mappings it would get when loaded (segments to\n"
+                "pages, sections, bss tail, gaps, RELRO).\n"
+                "\n"
+                "  --json   one JSON object per argument (an array for several)\n"
+                "  --all    also every smaps field and VmFlags of each mapping\n"
+                "  --svg F  a picture instead: one self-contained SVG (F \"-\": stdout), every\n"
+                "           mapping a band coloured by kind and shaded by its resident share,\n"
+                "           big gaps collapsed, the executable's sections inside its segments\n"
+                "  --png F  the same picture as PNG (rendered by rsvg-convert, librsvg2-bin)\n"
+                "  --help   this text\n"
+                "\n"
+                "Reading another user's process needs ptrace access (same user, or\n"
+                "CAP_SYS_PTRACE). Exit status: 0 ok, 1 some argument failed, 2 usage,\n"
+                "3 --png without rsvg-convert.\n");
 }
 
 static bool is_pid(const char *s)
@@ -89,12 +94,12 @@ static int layout_one(const char *arg, bool json, bool all, cli_json_t *j, bool 
 int cmd_layout(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"all", no_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},      {"all", no_argument, NULL, 'a'},
+        {"svg", required_argument, NULL, 's'}, {"png", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
     bool json = false, all = false;
+    const char *svg = NULL, *png = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -102,6 +107,10 @@ int cmd_layout(int argc, char **argv)
             json = true;
         else if (c == 'a')
             all = true;
+        else if (c == 's')
+            svg = optarg;
+        else if (c == 'p')
+            png = optarg;
         else if (c == 'h')
             return usage(stdout), STRATA_EXIT_OK;
         else
@@ -111,6 +120,13 @@ int cmd_layout(int argc, char **argv)
         cli_error("layout: no PID, self or FILE given");
         usage(stderr);
         return STRATA_EXIT_USAGE;
+    }
+    if (svg || png) {
+        if (argc - optind != 1 || json || all) {
+            cli_error("layout: --svg and --png draw one PID or FILE (without --json or --all)");
+            return STRATA_EXIT_USAGE;
+        }
+        return cli_picture_of(argv[optind], open_target, svg, png, "layout");
     }
     cli_json_t j;
     cli_json_init(&j, stdout);

@@ -246,6 +246,8 @@ static void print_warnings(const strata_elf_t *elf, const char *name)
         cli_error("warning: %s has a segment extending past end of file", name);
     else if (w & STRATA_ELF_SZW_CORRUPT_SHSTRNDX)
         cli_error("warning: %s has a corrupt string table index", name);
+    else if (w & STRATA_ELF_SZW_PHDR_ALIGN)
+        cli_error("warning: %s has a program header with invalid alignment", name);
 }
 
 static void not_recognized(struct size_run *r, const char *name)

@@ -10,12 +10,12 @@
 
 #include "output/layout.h"
 
-static const char *human(uint64_t bytes, char *buf, size_t cap)
+const char *cli_layout_human(uint64_t bytes, char *buf, size_t cap)
 {
-    static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     double v = (double)bytes;
     int u = 0;
-    while (v >= 1024 && u < 4)
+    while (v >= 1024 && u < 6)
         v /= 1024, u++;
     if (u == 0)
         snprintf(buf, cap, "%" PRIu64 " B", bytes);
@@ -62,7 +62,7 @@ void cli_layout_describe(const strata_layout_map_t *m, char *buf, size_t cap)
     if (m->strata_kind) {
         char h[32];
         ADD("%s[strata %s, %s]", n ? " " : "", strata_region_kind_name(m->strata_kind),
-            human(m->strata_bytes, h, sizeof h));
+            cli_layout_human(m->strata_bytes, h, sizeof h));
     }
 #undef ADD
     if (n >= cap && cap)
@@ -79,18 +79,18 @@ static void print_header(const strata_layout_t *lay)
     else
         printf("file %s, as loaded (addresses at load bias 0 for ET_DYN)\n", in->exe);
     printf("%s, load bias 0x%" PRIx64 ", page size %" PRIu64 "\n",
-           in->dynamic ? "dynamically linked" : "statically linked", in->exe_bias,
-           in->page_size);
+           in->dynamic ? "dynamically linked" : "statically linked", in->exe_bias, in->page_size);
     if (!in->pid)
         return;
     printf("%d thread%s, stack limit %s (max %s), mmap area grows %s\n", in->threads,
            in->threads == 1 ? "" : "s",
-           in->stack_limit == UINT64_MAX ? "unlimited" : human(in->stack_limit, h1, sizeof h1),
+           in->stack_limit == UINT64_MAX ? "unlimited"
+                                         : cli_layout_human(in->stack_limit, h1, sizeof h1),
            in->stack_limit_max == UINT64_MAX ? "unlimited"
-                                             : human(in->stack_limit_max, h2, sizeof h2),
+                                             : cli_layout_human(in->stack_limit_max, h2, sizeof h2),
            in->mmap_down ? "down" : "up");
-    printf("brk 0x%" PRIx64 "%s, args 0x%" PRIx64 "-0x%" PRIx64 ", env 0x%" PRIx64
-           "-0x%" PRIx64 "\n",
+    printf("brk 0x%" PRIx64 "%s, args 0x%" PRIx64 "-0x%" PRIx64 ", env 0x%" PRIx64 "-0x%" PRIx64
+           "\n",
            in->brk, in->brk_exact ? "" : " (page-rounded)", in->arg_start, in->arg_end,
            in->env_start, in->env_end);
     if (in->registry < 0)
@@ -110,9 +110,12 @@ static void print_table(const strata_layout_t *lay)
         strata_layout_row(lay, r, &row);
         if (!live && row.dynamic)
             continue; /* a file has no heap, mmap area or stack yet */
-        printf("%-6s 0x%016" PRIx64 " 0x%016" PRIx64 " %11s %11s  %-5s %s\n", row.name,
-               row.start, row.end, human(row.size, hs, sizeof hs), human(row.rss, hr, sizeof hr),
-               row.grows > 0 ? "up" : row.grows < 0 ? "down" : "-",
+        printf("%-6s 0x%016" PRIx64 " 0x%016" PRIx64 " %11s %11s  %-5s %s\n", row.name, row.start,
+               row.end, cli_layout_human(row.size, hs, sizeof hs),
+               cli_layout_human(row.rss, hr, sizeof hr),
+               row.grows > 0   ? "up"
+               : row.grows < 0 ? "down"
+                               : "-",
                row.dynamic ? "dynamic" : "static");
     }
 }
@@ -129,10 +132,12 @@ static void kb_cols(const strata_smaps_t *s, uint64_t size)
 static void print_all_fields(const strata_layout_map_t *m)
 {
     static const char *const names[] = {
-        "Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Dirty", "Shared_Clean",
-        "Shared_Dirty", "Private_Clean", "Private_Dirty", "Referenced", "Anonymous", "KSM",
-        "LazyFree", "AnonHugePages", "ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb",
-        "Private_Hugetlb", "Swap", "SwapPss", "Locked"};
+        "Size",          "KernelPageSize", "MMUPageSize",     "Rss",
+        "Pss",           "Pss_Dirty",      "Shared_Clean",    "Shared_Dirty",
+        "Private_Clean", "Private_Dirty",  "Referenced",      "Anonymous",
+        "KSM",           "LazyFree",       "AnonHugePages",   "ShmemPmdMapped",
+        "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb", "Swap",
+        "SwapPss",       "Locked"};
     printf("    ");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         uint64_t v;
@@ -150,8 +155,7 @@ static void print_maps(const strata_layout_t *lay, bool all)
 {
     bool live = strata_layout_info(lay)->pid != 0;
     size_t n = strata_layout_map_count(lay);
-    printf("\n%zu mappings%s\n%-33s %-4s %8s", n, live ? " (kB)" : "", "address", "perm",
-           "offset");
+    printf("\n%zu mappings%s\n%-33s %-4s %8s", n, live ? " (kB)" : "", "address", "perm", "offset");
     if (live)
         printf(" %8s %7s %7s %7s %7s %7s %7s %6s", "size", "rss", "pss", "sh_cln", "sh_dty",
                "pr_cln", "pr_dty", "swap");

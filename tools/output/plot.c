@@ -1,18 +1,15 @@
 /*
  * output/plot.c — `strata compare --plot`: a chart of median wall time and
  * median peak RSS per allocator, with min-max error bars, drawn by gnuplot
- * (a script in a temporary file, run as a child whose stderr is kept for
- * the error message). PNG (pngcairo when this gnuplot has it, else png)
+ * (a script in a temporary file, run by run/tool.c, which keeps its stderr
+ * for the error message). PNG (pngcairo when this gnuplot has it, else png)
  * or SVG, chosen by the file's extension.
  */
-#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "run/compare.h"
@@ -132,35 +129,8 @@ static void plot_script(FILE *f, const cli_cmp_t *c, const char *file)
  * failure (gnuplot names the script line there). */
 static int plot_run(const char *script, char *why, size_t whylen)
 {
-    char gnuplot[PATH_MAX];
-    int err = cli_which("gnuplot", gnuplot, sizeof gnuplot);
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int errfd = memfd_create("strata-gnuplot-stderr", MFD_CLOEXEC);
     char *argv[] = {"gnuplot", (char *)script, NULL};
-    extern char **environ;
-    cli_spawn_t sp = {
-        .path = gnuplot, .argv = argv, .envp = environ, .stdin_fd = null, .stderr_fd = errfd};
-    cli_measure_t m = {0};
-    if (!err)
-        err = null < 0 || errfd < 0 ? -EMFILE : cli_spawn_measure(&sp, &m);
-    char msg[1024] = "";
-    ssize_t n = errfd >= 0 ? pread(errfd, msg, sizeof msg - 1, 0) : 0;
-    msg[n > 0 ? n : 0] = '\0';
-    if (null >= 0)
-        close(null);
-    if (errfd >= 0)
-        close(errfd);
-    if (err || m.status == 0) {
-        if (err)
-            snprintf(why, whylen, "cannot run gnuplot: %s", strerror(-err));
-        return err;
-    }
-    size_t len = strlen(msg);
-    while (len && msg[len - 1] == '\n')
-        msg[--len] = '\0';
-    const char *line = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
-    snprintf(why, whylen, "gnuplot failed (exit %d): %s", m.status, line);
-    return -EIO;
+    return cli_run_tool("gnuplot", argv, why, whylen);
 }
 
 int cli_plot_write(const cli_cmp_t *c, const char *file, char *why, size_t whylen)

@@ -10,6 +10,7 @@
  *   run/env.c     the child's environment (LD_PRELOAD, STRATA_STATS)
  *   run/which.c  PATH lookup of the command, 126/127 classification
  *   run/spawn.c  fork + exec + wait4, with wall/user/sys/peak RSS
+ *   run/tool.c   running a helper program (gnuplot, rsvg-convert), stderr kept
  *   run/libs.c   which shared libraries a program loads itself
  *
  * Error rule: int-returning helpers return 0 or -errno, and fill a
@@ -143,6 +144,13 @@ typedef struct cli_measure {
 /* Runs one command to completion. 0, or -errno from pipe/fork/wait4, or the
  * errno execve failed with in the child (then nothing was measured). */
 int cli_spawn_measure(const cli_spawn_t *sp, cli_measure_t *m);
+
+/* ---- run/tool.c ------------------------------------------------- */
+
+/* Runs helper program name (found on PATH) with argv, stdin /dev/null.
+ * 0; -ENOPKG when it is not on PATH; -EIO when it failed (why: its exit
+ * status and last line of stderr); or the -errno of starting it. */
+int cli_run_tool(const char *name, char *const argv[], char *why, size_t whylen);
 
 /* ---- run/libs.c ------------------------------------------------- */
 
