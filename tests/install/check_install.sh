@@ -1,8 +1,8 @@
 #!/bin/sh
 # check_install.sh BUILD_DIR — `cmake --install` into a temporary prefix puts
-# the header, libstrata and libstrata-malloc (.so and .a), the strata CLI, the
-# pkg-config files and the CMake package config where users expect them, and
-# a program builds against each of them.
+# the header, libstrata and libstrata-malloc (.so and .a), the strata CLI, its
+# man pages and bash completion, the pkg-config files and the CMake package
+# config where users expect them, and a program builds against each of them.
 set -eu
 BUILD=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,6 +25,15 @@ for f in libstrata.so libstrata.a libstrata-malloc.so libstrata-malloc.a \
     [ -e "$LIBDIR/$f" ] || fail "missing $LIBDIR/$f"
 done
 "$PREFIX/bin/strata" --version | grep -q '^strata ' || fail "installed CLI does not run"
+# man pages (when built) and the bash completion; the Debian-only doc files
+# (copyright, changelog.Debian.gz) go into the packages, not here
+if grep -q '^STRATA_MAN:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+    for f in man/man1/strata.1.gz man/man3/strata.3.gz man/man3/strata-malloc.3.gz; do
+        [ -e "$PREFIX/share/$f" ] || fail "missing $PREFIX/share/$f"
+    done
+fi
+[ -e "$PREFIX/share/bash-completion/completions/strata" ] || fail "missing the bash completion"
+[ ! -e "$PREFIX/share/doc/strata" ] || fail "Debian doc files installed outside the package"
 
 cat >"$TMP/use.c" <<'C'
 #include <stdio.h>
