@@ -61,15 +61,8 @@ LD_LIBRARY_PATH=$LIBDIR "$TMP/use_pc" | grep -q ' ok$' || fail "pkg-config build
 cc "$TMP/use.c" -o "$TMP/use_static" $(pkg-config --cflags strata) "$LIBDIR/libstrata.a" -pthread
 "$TMP/use_static" | grep -q ' ok$' || fail "static build does not run"
 # CMake package config
-mkdir -p "$TMP/cm"
-cat >"$TMP/cm/CMakeLists.txt" <<'CM'
-cmake_minimum_required(VERSION 3.16)
-project(use C)
-find_package(strata REQUIRED)
-add_executable(use ../use.c)
-target_link_libraries(use PRIVATE strata::strata)
-CM
-cmake -S "$TMP/cm" -B "$TMP/cm/b" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake -S "$SRC/tests/install/find_package" -B "$TMP/cm/b" -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DUSE_SOURCE="$TMP/use.c" >/dev/null
 cmake --build "$TMP/cm/b" >/dev/null
 LD_LIBRARY_PATH=$LIBDIR "$TMP/cm/b/use" | grep -q ' ok$' || fail "find_package build does not run"
 # libstrata-malloc replaces malloc when linked

@@ -213,15 +213,8 @@ LD_LIBRARY_PATH=$R/$L "$TMP/m" | grep -qx malloc-is-strata || fail "-lstrata-mal
 cc -static "$TMP/m.c" -o "$TMP/m_static" $(pkg-config --cflags strata-malloc) "$R/$L/libstrata-malloc.a" -pthread ||
     fail "cc -static with libstrata-malloc.a"
 "$TMP/m_static" | grep -qx malloc-is-strata || fail "static program does not use strata's malloc"
-mkdir "$TMP/cm"
-cat >"$TMP/cm/CMakeLists.txt" <<'CM'
-cmake_minimum_required(VERSION 3.16)
-project(use C)
-find_package(strata REQUIRED)
-add_executable(use ../use.c)
-target_link_libraries(use PRIVATE strata::strata)
-CM
-cmake -S "$TMP/cm" -B "$TMP/cm/b" -DCMAKE_PREFIX_PATH="$R/usr" >/dev/null || fail "find_package(strata) in $R/usr"
+cmake -S "$SRC/tests/install/find_package" -B "$TMP/cm/b" -DCMAKE_PREFIX_PATH="$R/usr" \
+    -DUSE_SOURCE="$TMP/use.c" >/dev/null || fail "find_package(strata) in $R/usr"
 cmake --build "$TMP/cm/b" >/dev/null || fail "build with find_package(strata)"
 LD_LIBRARY_PATH=$R/$L "$TMP/cm/b/use" | grep -q ' ok ' || fail "find_package(strata) program does not run"
 ok
