@@ -7,7 +7,8 @@ set -eu
 PKGS="cmake make gcc g++ pkg-config check libsubunit-dev git binutils elfutils
 procps python3 sqlite3 time valgrind clang libclang-rt-14-dev gnuplot-nox
 libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev redis-server redis-tools
-lsof util-linux-extra librsvg2-bin"
+lsof util-linux-extra librsvg2-bin
+scdoc groff-base man-db bash-completion dpkg-dev file lintian"
 
 missing=""
 for p in $PKGS; do

@@ -1,8 +1,8 @@
 #!/bin/sh
 # check_install.sh BUILD_DIR — `cmake --install` into a temporary prefix puts
-# the header, libstrata and libstrata-malloc (.so and .a), the strata CLI, the
-# pkg-config files and the CMake package config where users expect them, and
-# a program builds against each of them.
+# the header, libstrata and libstrata-malloc (.so and .a), the strata CLI, its
+# man pages and bash completion, the pkg-config files and the CMake package
+# config where users expect them, and a program builds against each of them.
 set -eu
 BUILD=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,6 +25,15 @@ for f in libstrata.so libstrata.a libstrata-malloc.so libstrata-malloc.a \
     [ -e "$LIBDIR/$f" ] || fail "missing $LIBDIR/$f"
 done
 "$PREFIX/bin/strata" --version | grep -q '^strata ' || fail "installed CLI does not run"
+# man pages (when built) and the bash completion; the Debian-only doc files
+# (copyright, changelog.Debian.gz) go into the packages, not here
+if grep -q '^STRATA_MAN:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+    for f in man/man1/strata.1.gz man/man3/strata.3.gz man/man3/strata-malloc.3.gz; do
+        [ -e "$PREFIX/share/$f" ] || fail "missing $PREFIX/share/$f"
+    done
+fi
+[ -e "$PREFIX/share/bash-completion/completions/strata" ] || fail "missing the bash completion"
+[ ! -e "$PREFIX/share/doc/strata" ] || fail "Debian doc files installed outside the package"
 
 cat >"$TMP/use.c" <<'C'
 #include <stdio.h>
@@ -52,15 +61,8 @@ LD_LIBRARY_PATH=$LIBDIR "$TMP/use_pc" | grep -q ' ok$' || fail "pkg-config build
 cc "$TMP/use.c" -o "$TMP/use_static" $(pkg-config --cflags strata) "$LIBDIR/libstrata.a" -pthread
 "$TMP/use_static" | grep -q ' ok$' || fail "static build does not run"
 # CMake package config
-mkdir -p "$TMP/cm"
-cat >"$TMP/cm/CMakeLists.txt" <<'CM'
-cmake_minimum_required(VERSION 3.16)
-project(use C)
-find_package(strata REQUIRED)
-add_executable(use ../use.c)
-target_link_libraries(use PRIVATE strata::strata)
-CM
-cmake -S "$TMP/cm" -B "$TMP/cm/b" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake -S "$SRC/tests/install/find_package" -B "$TMP/cm/b" -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DUSE_SOURCE="$TMP/use.c" >/dev/null
 cmake --build "$TMP/cm/b" >/dev/null
 LD_LIBRARY_PATH=$LIBDIR "$TMP/cm/b/use" | grep -q ' ok$' || fail "find_package build does not run"
 # libstrata-malloc replaces malloc when linked

@@ -42,11 +42,11 @@ const size_t cli_alloc_name_count = sizeof cli_alloc_names / sizeof cli_alloc_na
 
 #define STRATA_LIB "libstrata-malloc.so"
 
-/* Tries dir/rel/STRATA_LIB; 0 when it is a usable library. */
-static int strata_try(const char *dir, const char *rel, char *path, size_t cap)
+/* Tries dir/rel/name; 0 when it is a usable library. */
+static int strata_try(const char *dir, const char *rel, const char *name, char *path, size_t cap)
 {
     char why[160];
-    int n = snprintf(path, cap, "%s/%s%s", dir, rel, STRATA_LIB);
+    int n = snprintf(path, cap, "%s/%s%s", dir, rel, name);
     if (n < 0 || (size_t)n >= cap)
         return -ENAMETOOLONG;
     return cli_elfid_check_dso(path, why, sizeof why);
@@ -58,7 +58,8 @@ static int strata_try(const char *dir, const char *rel, char *path, size_t cap)
  *      an error, not something to paper over with another copy);
  *   2. next to this strata binary: BIN/../ (the build tree, where the CLI is
  *      build/tools/strata), then BIN/../lib/<multiarch>/, BIN/../lib64/,
- *      BIN/../lib/ (an install prefix);
+ *      BIN/../lib/ (an install prefix), each as libstrata-malloc.so.0 (the
+ *      soname link, all the runtime package ships) or libstrata-malloc.so;
  *   3. the ld.so cache and standard directories (libstrata-malloc.so.0).
  */
 int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen)
@@ -78,9 +79,10 @@ int cli_alloc_find_strata(char *path, size_t cap, char *why, size_t whylen)
         *slash = '\0';
         static const char *const rel[] = {"../", "../lib/" CLI_MULTIARCH "/", "../lib64/",
                                           "../lib/"};
+        static const char *const names[] = {STRATA_LIB ".0", STRATA_LIB};
         char found[PATH_MAX];
-        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
-            if (strata_try(exe, rel[i], found, sizeof found) == 0) {
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0] * 2; i++)
+            if (strata_try(exe, rel[i / 2], names[i % 2], found, sizeof found) == 0) {
                 if (!realpath(found, path)) /* "build/tools/../x.so" reads badly */
                     snprintf(path, cap, "%s", found);
                 return 0;
