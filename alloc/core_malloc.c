@@ -159,11 +159,17 @@ static void push_delayed(alloc_page_t *page, alloc_block_t *b, uintptr_t key)
  * When the page in its queue has gathered a quarter of its blocks, or all
  * that were out: the owner looks at a page only when it is at the head of
  * its class queue, so without the nudge blocks freed into pages further
- * down would wait there while new memory is carved. */
+ * down would wait there while new memory is carved. Never for the owner's
+ * direct page (ALLOC_PAGE_DIRECT, read racily as a hint): that one it
+ * collects as soon as its free list runs dry, and a consumer freeing what a
+ * producer just allocated would otherwise nudge on nearly every free. */
 static bool worth_a_nudge(const alloc_page_t *page, uint32_t n)
 {
+    uint32_t used = __atomic_load_n(&page->used, __ATOMIC_RELAXED);
+    if (used & ALLOC_PAGE_DIRECT)
+        return false;
     uint32_t quarter = page->reserved / 4;
-    return n == (quarter ? quarter : 1) || n == alloc_page_used(page);
+    return n == (quarter ? quarter : 1) || n == (used & ~(ALLOC_PAGE_FULL | ALLOC_PAGE_DIRECT));
 }
 
 /* A free from a thread that does not own the page: one CAS pushing b on
