@@ -11,6 +11,11 @@ strata_check_test(check_alloc_torture_preload SOURCES check_alloc_torture.c
                   LIBS ${CMAKE_DL_LIBS} LABELS alloc TIMEOUT 600
                   ENV "${STRATA_ALLOC_PRELOAD}")
 add_dependencies(check_alloc_torture_preload strata-malloc)
+# The same with a purge delay of 2 ms: idle parked heaps are trimmed and
+# absorbed, freed slices purged and re-faulted, all the time.
+add_test(NAME check_alloc_torture_purge COMMAND check_alloc_torture_preload 3000000 4)
+set_tests_properties(check_alloc_torture_purge PROPERTIES LABELS alloc TIMEOUT 600
+    ENVIRONMENT "CK_DEFAULT_TIMEOUT=120;${STRATA_ALLOC_PRELOAD};STRATA_PURGE_DELAY_MS=2")
 
 # The allocator alone (core + prefixed API), for tests that must not depend
 # on the other parts being buildable.

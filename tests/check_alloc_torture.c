@@ -9,6 +9,14 @@
  * it is freed and, for the bytes kept, after realloc (against the old
  * address). calloc'd blocks are checked to be zero, aligned ones aligned.
  *
+ * A second case does the same with threads that are born and die all the
+ * time (their heaps parked, taken whole by the next threads, absorbed by
+ * running ones once idle), so blocks outlive the threads that allocated
+ * them and are freed by others, while a forker forks in the middle of it:
+ * the child verifies and frees blocks of threads that vanished in the fork,
+ * allocates, starts a thread of its own, and exits with the number of
+ * corruptions it saw.
+ *
  * Built twice: against the prefixed API (strata_*, TORTURE_PREFIXED) and
  * against plain malloc, run with libstrata-malloc.so in LD_PRELOAD (ctest
  * sets it; the test checks that the preloaded strata really is in use).
@@ -25,6 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "strata.h"
 #include "check_run.h"
@@ -157,6 +168,36 @@ static uint8_t *grow_block(uint8_t *p, uint64_t *r)
     return n;
 }
 
+/* One random operation on a random slot. */
+static void step(uint64_t *r)
+{
+    size_t s = rnd(r) % SLOTS;
+    uint8_t *p = atomic_exchange(&slots[s], NULL);
+    uint64_t what = rnd(r) % 10;
+    if (p != NULL && what < 4) {
+        check_block(p);
+        T_FREE(p);
+        return;
+    }
+    p = p != NULL ? grow_block(p, r) : make_block(r);
+    uint8_t *old = atomic_exchange(&slots[s], p);
+    if (old != NULL) {
+        check_block(old);
+        T_FREE(old);
+    }
+}
+
+static void drain_slots(void)
+{
+    for (size_t s = 0; s < SLOTS; s++) {
+        uint8_t *p = atomic_exchange(&slots[s], NULL);
+        if (p != NULL) {
+            check_block(p);
+            T_FREE(p);
+        }
+    }
+}
+
 static void *worker(void *arg)
 {
     uint64_t r = 0x9e3779b97f4a7c15ull * ((uintptr_t)arg + 1);
@@ -192,16 +233,117 @@ START_TEST(torture)
         ck_assert_int_eq(pthread_create(&t[i], NULL, worker, (void *)(uintptr_t)i), 0);
     for (int i = 0; i < nthreads; i++)
         pthread_join(t[i], NULL);
-    for (size_t s = 0; s < SLOTS; s++) {
-        uint8_t *p = atomic_exchange(&slots[s], NULL);
-        if (p != NULL) {
-            check_block(p);
-            T_FREE(p);
-        }
-    }
+    drain_slots();
     printf("torture: %ld operations on %d threads, %ld corruptions\n", total_ops, nthreads,
            (long)corruptions);
     ck_assert_int_eq(corruptions, 0);
+}
+END_TEST
+
+/* ---- threads born and dying, with forks ----------------------------------- */
+
+/* strata_alloc_stats of the strata in use (preloaded: looked up). */
+static void stats_of_strata(strata_alloc_stats_t *st)
+{
+#ifdef TORTURE_PREFIXED
+    strata_alloc_stats(st);
+#else
+    int (*fn)(strata_alloc_stats_t *) = (int (*)(strata_alloc_stats_t *))dlsym(RTLD_DEFAULT,
+                                                                             "strata_alloc_stats");
+    ck_assert_ptr_nonnull(fn);
+    fn(st);
+#endif
+}
+
+enum { LIFE_OPS = 4000, BATCHES = 60 };
+static _Atomic int lifecycle_done;
+
+static void *short_life(void *arg)
+{
+    uint64_t r = 0xd1b54a32d192ed03ull * ((uintptr_t)arg + 1);
+    for (int i = 0; i < LIFE_OPS; i++)
+        step(&r);
+    return NULL;
+}
+
+static void *child_thread(void *arg)
+{
+    uint64_t r = (uintptr_t)arg;
+    for (int i = 0; i < 2000; i++)
+        step(&r);
+    return NULL;
+}
+
+/* In a forked child: blocks of threads that vanished in the fork are
+ * verified and freed, others made, a thread started; exits with the
+ * corruptions seen (the parent's count is the child's copy: start at 0). */
+static _Noreturn void child_main(uint64_t seed)
+{
+    alarm(20); /* a deadlock becomes SIGALRM, a failure */
+    atomic_store(&corruptions, 0);
+    uint64_t r = seed;
+    for (int i = 0; i < 3000; i++)
+        step(&r);
+    pthread_t t;
+    if (pthread_create(&t, NULL, child_thread, (void *)(uintptr_t)(seed | 1)) != 0 ||
+        pthread_join(t, NULL) != 0)
+        _exit(100);
+    drain_slots();
+    _exit((int)(atomic_load(&corruptions) > 99 ? 99 : atomic_load(&corruptions)));
+}
+
+static void *forker(void *arg)
+{
+    int *failures = arg;
+    for (uint64_t k = 1; !atomic_load(&lifecycle_done); k++) {
+        struct timespec ts = {0, 15 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+            continue;
+        if (pid == 0)
+            child_main(k * 0x9e3779b97f4a7c15ull);
+        int status;
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "lifecycle: fork %llu: child status %#x\n", (unsigned long long)k, status);
+            (*failures)++;
+        }
+    }
+    return NULL;
+}
+
+START_TEST(lifecycle)
+{
+    int fork_failures = 0;
+    pthread_t f;
+    ck_assert_int_eq(pthread_create(&f, NULL, forker, &fork_failures), 0);
+    uint64_t r = 12345;
+    for (int b = 0; b < BATCHES; b++) {
+        pthread_t t[64];
+        int n = 1 + (int)(rnd(&r) % (uint64_t)(2 * nthreads));
+        for (int i = 0; i < n; i++)
+            ck_assert_int_eq(pthread_create(&t[i], NULL, short_life, (void *)(uintptr_t)(b * 64 + i)), 0);
+        for (int i = 0; i < n; i++)
+            pthread_join(t[i], NULL);
+        if (b % 15 == 14) { /* a lull: parked heaps go idle, running ones absorb them */
+            struct timespec ts = {0, 700 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            for (int i = 0; i < 20000; i++)
+                step(&r);
+        }
+    }
+    atomic_store(&lifecycle_done, 1);
+    pthread_join(f, NULL);
+    drain_slots();
+    strata_alloc_stats_t st;
+    stats_of_strata(&st);
+    printf("lifecycle: %d batches, heaps reused %llu, absorbed %llu, parked now %llu; %ld corruptions, "
+           "%d failed forks\n",
+           BATCHES, (unsigned long long)st.heaps_reused, (unsigned long long)st.heaps_absorbed,
+           (unsigned long long)st.heaps_parked, (long)corruptions, fork_failures);
+    ck_assert_int_eq(corruptions, 0);
+    ck_assert_int_eq(fork_failures, 0);
+    ck_assert_uint_gt(st.heaps_reused, 0);
 }
 END_TEST
 
@@ -218,5 +360,9 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, torture);
     suite_add_tcase(s, tc);
+    TCase *life = tcase_create("lifecycle");
+    tcase_set_timeout(life, 600);
+    tcase_add_test(life, lifecycle);
+    suite_add_tcase(s, life);
     return check_run(s, CK_NOFORK);
 }
