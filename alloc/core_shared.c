@@ -5,10 +5,11 @@
  * Blocks up to ALLOC_LOCAL_MAX (8 KiB) come from thread heaps (lock-free,
  * see core_heap.c). Above, a page of 8 blocks spans 80 KiB .. 1 MiB (a big
  * block has a page of its own), and one such page per class in every thread
- * heap was most of the peak RSS of programs with many threads: 8 threads of
- * a server workload kept ~30 MB of pages for ~10 MB of live medium blocks,
- * and blocks freed by a thread other than the owner waited for it on
- * delayed lists. Here every thread allocates from and frees into the same
+ * heap was most of the peak RSS of programs with many threads: the 8
+ * workers of bench/alloc's server workload kept 27-35 MB of pages for about
+ * 13 MB of live blocks (peak RSS 57 MB, 32 MB with shared pages), and
+ * blocks freed by a thread other than the owner waited for it on delayed
+ * lists. Here every thread allocates from and frees into the same
  * pages of a class: no owner, no remote free, and memory a thread frees is
  * the next block any thread gets. The price is a lock per medium or big
  * malloc and free (uncontended: an atomic pair), which measured cheaper
