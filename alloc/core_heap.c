@@ -188,6 +188,10 @@ void alloc_heap_thread_done(void *arg)
  * frees). Single-threaded: no lock. */
 void alloc_heap_fork_child(void)
 {
+    /* A purge that had parked heaps out to trim them vanished with its
+     * thread: those heaps are lost to the child, and nobody may wait for
+     * them (heap_for_thread waits while ntrimming is not 0). */
+    alloc_global.ntrimming = 0;
     for (alloc_heap_t *h = alloc_global.heaps; h; h = h->next_all) {
         if (h->state != ALLOC_HEAP_LIVE || h == alloc_tls_heap)
             continue;
