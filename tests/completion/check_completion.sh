@@ -89,6 +89,22 @@ mapfile -t commands < <("$STRATA" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]
 expect "" "${commands[@]}" --help --version
 expect_only "l" layout
 expect_only "--v" --version
+# expect_options LINE OPT...: LINE offers exactly the options OPT (an option
+# written --long=VALUE in --help may be offered as "--long=").
+expect_options() {
+    local line=$1 w want=" ${*:2} "
+    complete_line "$STRATA" "$line"
+    local got=" ${COMPREPLY[*]//=/} "
+    for w in "${@:2}"; do
+        [[ $got == *" $w "* ]] || { bad "'strata $line<TAB>' does not offer '$w' (got:${got% })"; return; }
+    done
+    for w in "${COMPREPLY[@]}"; do
+        [[ $want == *" ${w%=} "* ]] || { bad "'strata $line<TAB>' offers '$w', which \`strata ${line%% *} --help\` does not name"; return; }
+    done
+    ok
+}
+# The expected options are read from each command's --help here too, with a
+# parser of the test's own, so that an option added to the CLI needs no edit.
 for cmd in "${commands[@]}"; do
     mapfile -t options < <("$STRATA" "$cmd" --help |
         grep -oE -- '(^|[ ,|[])--?[A-Za-z?][A-Za-z0-9-]*' | sed 's/^[ ,|[]//' | sort -u)
@@ -98,8 +114,12 @@ for cmd in "${commands[@]}"; do
         complete_line "$STRATA" "$prefix $opt"
         if has "$opt" || has "$opt="; then ok; else bad "'strata $prefix $opt<TAB>' does not offer $opt"; fi
     done
+    mapfile -t longs < <(printf '%s\n' "${options[@]}" | grep -- '^--')
+    expect_options "$prefix --" "${longs[@]}"
 done
-expect_only "layout --" --json --all --help
+# A floor that does not come from --help, so that a --help the parser misreads
+# (no options at all) cannot pass.
+expect "layout --" --json --all --help
 expect_only "cow " probe demo help
 expect "cow demo --s" --size --snapshots --sequential --signal
 
