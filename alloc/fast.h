@@ -103,21 +103,23 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
         return;
     }
     alloc_page_t *page = alloc_page_at(seg, a);
-    uintptr_t off = a - (uintptr_t)page->start;
     alloc_block_t *b = p;
     uintptr_t mark = alloc_free_mark;
-    /* A slice without a page has div_magic 0 and limit 0: never carved. */
-    if (alloc_unlikely(ALLOC_H_INTERIOR ? !alloc_page_carved_block(page, off) : page->block_size == 0) ||
-        (ALLOC_H_MARK && alloc_unlikely(b->freed == mark))) {
-        alloc_free_slow(p, policy);
-        return;
-    }
-    if (ALLOC_H_MARK)
-        b->freed = mark;
-    uintptr_t key = ALLOC_H_XOR ? alloc_key : 0;
     alloc_heap_t *heap = alloc_tls_heap;
     if (alloc_likely(atomic_load_explicit(&page->heap, memory_order_relaxed) == heap)) {
-        b->next_enc = (uintptr_t)page->local_free ^ key;
+        /* A thread heap's pages are one slice each (core_heap.c), so the
+         * offset of p in its page is its offset in the slice: no load of
+         * page->start on the local path. */
+        uintptr_t off = a & (ALLOC_SLICE_SIZE - 1);
+        if (alloc_unlikely(ALLOC_H_INTERIOR ? !alloc_page_carved_block(page, off)
+                                            : page->block_size == 0) ||
+            (ALLOC_H_MARK && alloc_unlikely(b->freed == mark))) {
+            alloc_free_slow(p, policy);
+            return;
+        }
+        if (ALLOC_H_MARK)
+            b->freed = mark;
+        b->next_enc = (uintptr_t)page->local_free ^ (ALLOC_H_XOR ? alloc_key : 0);
         page->local_free = b;
         /* <= 0: empty and not the direct page (which is kept, so that a
          * malloc/free loop does not churn pages), or parked as full
@@ -126,6 +128,18 @@ static inline __attribute__((always_inline)) void alloc_free_inline(void *p, int
             alloc_free_local_slow(heap, page, b);
         return;
     }
+    /* Not this thread's page (another heap's, a shared page of medium or
+     * big blocks, or no page at all): the same checks, with the page's own
+     * start, before the block is touched. A slice without a page has
+     * div_magic 0 and limit 0: never carved. */
+    uintptr_t off = a - (uintptr_t)page->start;
+    if (alloc_unlikely(ALLOC_H_INTERIOR ? !alloc_page_carved_block(page, off) : page->block_size == 0) ||
+        (ALLOC_H_MARK && alloc_unlikely(b->freed == mark))) {
+        alloc_free_slow(p, policy);
+        return;
+    }
+    if (ALLOC_H_MARK)
+        b->freed = mark;
     alloc_free_remote(page, b);
 }
 

@@ -24,7 +24,8 @@ add_library(strata-malloc-nohardening SHARED ${STRATA_NOHARD_SOURCES})
 target_compile_definitions(strata-malloc-nohardening PRIVATE ALLOC_HARDEN=0)
 target_include_directories(strata-malloc-nohardening PRIVATE ${STRATA_INCLUDE_DIR}
                            ${PROJECT_SOURCE_DIR}/alloc)
-target_compile_options(strata-malloc-nohardening PRIVATE -fno-plt -ftls-model=initial-exec)
+target_compile_options(strata-malloc-nohardening PRIVATE -fno-plt -ftls-model=initial-exec
+                       -fno-tree-slp-vectorize)
 target_link_libraries(strata-malloc-nohardening PRIVATE Threads::Threads)
 target_link_options(strata-malloc-nohardening PRIVATE -Wl,-z,nodelete)
 set_source_files_properties(${PROJECT_SOURCE_DIR}/alloc/override_cxx.c TARGET_DIRECTORY

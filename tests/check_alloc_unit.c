@@ -37,25 +37,36 @@ static strata_alloc_stats_t stats(void)
 
 /* ---- size classes ---------------------------------------------------------- */
 
+/* The first size that breaks a class rule, or SIZE_MAX: plain compares
+ * over every size to 1 MiB (a ck_assert per size took a minute). */
+static size_t first_bad_size(void)
+{
+    for (size_t n = 0; n <= ALLOC_SMALL_MAX; n++) {
+        unsigned c = alloc_size_class(n);
+        if (c >= ALLOC_CLASSES)
+            return n;
+        size_t bs = alloc_class_size[c];
+        bool ok = bs >= n && (c == 0 || alloc_class_size[c - 1] < n) && bs % 16 == 0;
+        if (n == 0)
+            ok = ok && bs == 16;
+        else if (n <= 128)
+            ok = ok && bs - n < 16;
+        else
+            ok = ok && (bs - n) * 4 < n; /* less than 25% wasted */
+        if (n <= ALLOC_DIRECT_MAX)
+            ok = ok && alloc_class_small[n] == c;
+        if (!ok)
+            return n;
+    }
+    return SIZE_MAX;
+}
+
 START_TEST(classes_bound)
 {
     alloc_init();
-    for (size_t n = 0; n <= ALLOC_SMALL_MAX; n++) {
-        unsigned c = alloc_size_class(n);
-        ck_assert_uint_lt(c, ALLOC_CLASSES);
-        size_t bs = alloc_class_size[c];
-        ck_assert_uint_ge(bs, n);
-        ck_assert(c == 0 || alloc_class_size[c - 1] < n); /* the smallest that fits */
-        ck_assert_uint_eq(bs % 16, 0);
-        if (n == 0)
-            ck_assert_uint_eq(bs, 16);
-        else if (n <= 128)
-            ck_assert_uint_lt(bs - n, 16);
-        else
-            ck_assert_msg((bs - n) * 4 < n, "size %zu -> block %zu wastes >= 25%%", n, bs);
-        if (n <= ALLOC_DIRECT_MAX)
-            ck_assert_uint_eq(alloc_class_small[n], c);
-    }
+    size_t bad = first_bad_size();
+    ck_assert_msg(bad == SIZE_MAX, "size %zu: class %u, block %u", bad, alloc_size_class(bad),
+                  alloc_class_size[alloc_size_class(bad) % ALLOC_CLASSES]);
     ck_assert_uint_eq(alloc_class_size[ALLOC_CLASSES - 1], ALLOC_SMALL_MAX);
     for (unsigned c = 0; c < ALLOC_CLASSES; c++) {
         size_t bs = alloc_class_size[c], bytes = (size_t)alloc_class_slices[c] * ALLOC_SLICE_SIZE;
